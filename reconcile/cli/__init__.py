@@ -1,0 +1,14 @@
+"""The `reconcile` command line: commands, options and exit codes, nothing else.
+
+Each command lives in its own module and registers itself on `app`.
+"""
+
+from reconcile.cli import validate as _validate  # noqa: F401  (registers commands)
+from reconcile.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

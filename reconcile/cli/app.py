@@ -1,0 +1,32 @@
+"""The typer application every command module registers on."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="reconcile",
+    help="TeamViewer access declared as YAML in git, applied through SCIM 2.0.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class State:
+    """Options shared by every command (set by the root callback)."""
+
+    debug: bool = False
+
+
+state = State()
+
+
+@app.callback()
+def root(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show Python tracebacks for errors (never shows secrets)."
+    ),
+) -> None:
+    """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""
+    state.debug = debug

@@ -1,0 +1,1 @@
+"""Desired state: YAML loading, strict schema, validation with FILE:LINE:COLUMN errors."""

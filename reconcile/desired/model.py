@@ -1,0 +1,130 @@
+"""The desired state: what the YAML files declare, merged and validated.
+
+Plain frozen dataclasses (not pydantic) because the planner walks 100k users and
+1M memberships: attribute access on slotted dataclasses is the cheapest there is.
+The strict YAML schema itself lives in `schema.py` (pydantic); this is its output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+def email_key(email: str) -> str:
+    """R1: a user is their e-mail, compared case-insensitively after trimming."""
+    return email.strip().casefold()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where something was declared: for `FILE:LINE:COLUMN: message` diagnostics."""
+
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class UnmanagedUsers(StrEnum):
+    IGNORE = "ignore"
+    DEACTIVATE = "deactivate"
+
+
+class GroupState(StrEnum):
+    PRESENT = "present"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Safety:
+    """R20 thresholds; the apply refuses a plan above any of them."""
+
+    max_deactivations: int = 10
+    max_deactivation_percent: float = 20.0
+    max_group_deletions: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    sso_customer_id: str | None = None
+    manage_groups: bool = True
+    unmanaged_users: UnmanagedUsers = UnmanagedUsers.IGNORE
+    enabled: bool = True
+    safety: Safety = field(default_factory=Safety)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredUser:
+    email: str  # as written (trimmed); identity is `key`
+    first_name: str | None = None
+    last_name: str | None = None
+    display_name: str | None = None
+    suspended: bool = False
+    password_expired: bool = False
+    language: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+    @property
+    def effective_name(self) -> str:
+        """R14: display_name, else "first last" (validation guarantees one exists)."""
+        if self.display_name and self.display_name.strip():
+            return self.display_name.strip()
+        return f"{(self.first_name or '').strip()} {(self.last_name or '').strip()}".strip()
+
+    @property
+    def should_be_active(self) -> bool:
+        """R3, for a bound user."""
+        return not (self.suspended or self.password_expired)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredGroup:
+    key: str  # stable key used in files and reports
+    name: str  # displayName in TeamViewer
+    id: str | None = None  # optional pin to a live group
+    renamed_from: tuple[str, ...] = ()
+    state: GroupState = GroupState.PRESENT
+    members: tuple[str, ...] = ()  # e-mail keys (email_key), declaration order
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def present(self) -> bool:
+        return self.state is GroupState.PRESENT
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """Merged desired state. `users` is keyed by email_key, `groups` by group key."""
+
+    tenant: Tenant
+    users: Mapping[str, DesiredUser]
+    groups: Mapping[str, DesiredGroup]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        tenant: Tenant | None = None,
+        users: list[DesiredUser] | tuple[DesiredUser, ...] = (),
+        groups: list[DesiredGroup] | tuple[DesiredGroup, ...] = (),
+    ) -> Desired:
+        """Construct from lists (tests, generators). No validation here."""
+        return cls(
+            tenant=tenant or Tenant(),
+            users=MappingProxyType({u.key: u for u in users}),
+            groups=MappingProxyType({g.key: g for g in groups}),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        """R20: a plan from an empty desired state is refused at apply."""
+        return not self.users and not self.groups

@@ -1,0 +1,1 @@
+"""Live state: the SCIM client (httpx), paging, retries, rate limit, snapshots, profiles."""

@@ -1,0 +1,68 @@
+"""The live state: what the SCIM service reports, complete or not at all.
+
+Immutable and indexed for O(1) lookups by id, by case-folded e-mail (R1) and by
+group name. Built only from a complete listing (see `fetch.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from reconcile.desired.model import email_key
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUser:
+    id: str
+    email: str
+    display_name: str
+    active: bool
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveGroup:
+    id: str
+    name: str
+    member_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    users: tuple[LiveUser, ...]
+    groups: tuple[LiveGroup, ...]
+    users_by_id: Mapping[str, LiveUser] = field(init=False, repr=False, compare=False)
+    users_by_email: Mapping[str, LiveUser] = field(init=False, repr=False, compare=False)
+    groups_by_id: Mapping[str, LiveGroup] = field(init=False, repr=False, compare=False)
+    groups_by_name: Mapping[str, tuple[LiveGroup, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, list[LiveGroup]] = {}
+        for g in self.groups:
+            by_name.setdefault(g.name, []).append(g)
+        # object.__setattr__: the indexes are derived once, the instance stays frozen.
+        object.__setattr__(self, "users_by_id", MappingProxyType({u.id: u for u in self.users}))
+        object.__setattr__(
+            self, "users_by_email", MappingProxyType({u.key: u for u in self.users})
+        )
+        object.__setattr__(self, "groups_by_id", MappingProxyType({g.id: g for g in self.groups}))
+        object.__setattr__(
+            self,
+            "groups_by_name",
+            MappingProxyType({k: tuple(v) for k, v in by_name.items()}),
+        )
+
+    @classmethod
+    def build(cls, *, users: Iterable[LiveUser] = (), groups: Iterable[LiveGroup] = ()) -> Live:
+        """Sorted by id so that equal states compare and fingerprint equal."""
+        return cls(
+            users=tuple(sorted(users, key=lambda u: u.id)),
+            groups=tuple(sorted(groups, key=lambda g: g.id)),
+        )

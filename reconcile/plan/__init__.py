@@ -1,0 +1,1 @@
+"""The planner (pure), operation types, safety gates and renderers."""
