@@ -1,1 +1,61 @@
-"""The planner (pure), operation types, safety gates and renderers."""
+"""The planner (pure), operation types, safety gates and renderers.
+
+plan(desired, live, policy) -> Plan      reconcile.plan.planner
+Plan.to_json() / Plan.from_json(text)    the versioned JSON contract (docs/plan-format.md)
+render_text / render_markdown / render_json
+"""
+
+from reconcile.plan.errors import Diagnostic, PlanError, PlanFileError, PlanningError
+from reconcile.plan.fingerprint import desired_fingerprint, live_fingerprint
+from reconcile.plan.model import (
+    FORMAT_VERSION,
+    PHASES,
+    Action,
+    CreateGroup,
+    CreateUser,
+    DeleteGroup,
+    Gate,
+    GateResult,
+    GroupOperation,
+    MemberRef,
+    Notice,
+    NoticeKind,
+    Operation,
+    Phase,
+    Plan,
+    Summary,
+    UpdateGroup,
+    UpdateUser,
+    UserOperation,
+)
+from reconcile.plan.planner import Policy, plan
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PHASES",
+    "Action",
+    "CreateGroup",
+    "CreateUser",
+    "DeleteGroup",
+    "Diagnostic",
+    "Gate",
+    "GateResult",
+    "GroupOperation",
+    "MemberRef",
+    "Notice",
+    "NoticeKind",
+    "Operation",
+    "Phase",
+    "Plan",
+    "PlanError",
+    "PlanFileError",
+    "PlanningError",
+    "Policy",
+    "Summary",
+    "UpdateGroup",
+    "UpdateUser",
+    "UserOperation",
+    "desired_fingerprint",
+    "live_fingerprint",
+    "plan",
+]

@@ -1,0 +1,585 @@
+"""The planner: a pure function from (desired, live, policy) to a Plan.
+
+No I/O, no clock, no randomness: the same inputs in any order give the same Plan.
+Rules are cited by their DESIGN.md numbers. The hot loops (100k users, 1M memberships)
+use set operations in C rather than per-member Python code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
+from reconcile.live.model import Live, LiveGroup, LiveUser
+from reconcile.plan.errors import Diagnostic, PlanningError
+from reconcile.plan.fingerprint import desired_fingerprint, live_fingerprint
+from reconcile.plan.model import (
+    CreateGroup,
+    CreateUser,
+    DeleteGroup,
+    MemberRef,
+    Notice,
+    NoticeKind,
+    Operation,
+    Plan,
+    UpdateGroup,
+    UpdateUser,
+)
+from reconcile.plan.safety import compute_safety
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How to plan, beyond what the desired state says."""
+
+    target: str = ""  # recorded in the plan: target URL, "embedded" or a snapshot file
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    live: LiveGroup
+    how: str  # "id", "renamed_from" or "name" (R7)
+    via: str  # the pinned id or the live name that matched
+
+
+def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
+    """Plan the writes that make `live` match `desired` (R1-R16, R18, R19, R22).
+
+    Raises PlanningError when the inputs cannot be planned safely (R7 ambiguity, group
+    name conflicts, group members that are not declared users).
+    """
+    policy = policy or Policy()
+    planner = _Planner(desired, live)
+    operations, notices = planner.run()
+    ops = tuple(sorted(operations, key=lambda op: op.sort_key))
+    return Plan(
+        target=policy.target,
+        live_fingerprint=live_fingerprint(live),
+        desired_fingerprint=desired_fingerprint(desired),
+        operations=ops,
+        notices=tuple(sorted(notices)),
+        safety=compute_safety(desired=desired, live=live, operations=ops),
+    )
+
+
+def _names(names: Iterable[str], *, limit: int = 3) -> str:
+    """'A, B and C' / 'A, B, C and 4 more' for reasons that stay one line."""
+    ordered = sorted(set(names))
+    shown = ordered[:limit]
+    rest = len(ordered) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest} more"
+    if len(shown) > 1:
+        return ", ".join(shown[:-1]) + " and " + shown[-1]
+    return shown[0] if shown else ""
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class _Planner:
+    """One planning run; holds the indexes shared by the user and group passes."""
+
+    def __init__(self, desired: Desired, live: Live) -> None:
+        self.desired = desired
+        self.live = live
+        self.tenant = desired.tenant
+        self.declared: Mapping[str, DesiredUser] = desired.users
+        self.live_by_key: Mapping[str, LiveUser] = live.users_by_email
+        self.operations: list[Operation] = []
+        self.notices: list[Notice] = []
+        self.created: set[str] = set()
+        self.matches: dict[str, _Match] = {}
+
+    def run(self) -> tuple[list[Operation], list[Notice]]:
+        if not self.tenant.enabled:  # R16
+            self.notices.append(
+                Notice(
+                    NoticeKind.PAUSED,
+                    "tenant",
+                    "tenant.enabled is false: the integration is paused and nothing is "
+                    "planned (R16); every user and group is left as it is. "
+                    "Set tenant.enabled: true to resume.",
+                )
+            )
+            return self.operations, self.notices
+        self._check_members()
+        if self.tenant.manage_groups:
+            self.matches = self._match_groups()
+        self._plan_declared_users()
+        self._plan_unmanaged_users()
+        if self.tenant.manage_groups:
+            self._plan_groups(self.matches)
+        else:  # R11
+            self.notices.append(
+                Notice(
+                    NoticeKind.GROUP_MANAGEMENT_OFF,
+                    "tenant",
+                    "tenant.manage_groups is false: groups and memberships are left as they "
+                    f"are ({_plural(len(self.live.groups), 'live group')}); declared groups "
+                    "still decide which users are bound and active (R11).",
+                )
+            )
+        return self.operations, self.notices
+
+    # -- validation that blocks planning -------------------------------------------------
+
+    def _check_members(self) -> None:
+        problems: list[Diagnostic] = []
+        for key, group in self.desired.groups.items():
+            unknown = sorted({m for m in group.members if m not in self.declared})
+            if unknown:
+                problems.append(
+                    Diagnostic(
+                        "undeclared_member",
+                        key,
+                        f"group '{key}' lists {_names(unknown)}, not declared under users: "
+                        "declare the user (with a name) or remove it from the group",
+                        group.location,
+                    )
+                )
+        if problems:
+            raise PlanningError(problems)
+
+    def _match_groups(self) -> dict[str, _Match]:
+        """R7: by pinned id, else by renamed_from or exact name; two candidates block."""
+        live = self.live
+        problems: list[Diagnostic] = []
+        matches: dict[str, _Match] = {}
+        claimed: dict[str, list[str]] = {}
+        for key in sorted(self.desired.groups):
+            group = self.desired.groups[key]
+            if group.id is not None and group.id in live.groups_by_id:
+                match = _Match(live.groups_by_id[group.id], "id", group.id)
+            else:
+                # A live group carrying an old name and another carrying the new name both
+                # match: that is R7's ambiguity, not a rename onto an occupied name.
+                candidates: dict[str, _Match] = {}
+                for old in group.renamed_from:
+                    for lg in live.groups_by_name.get(old, ()):
+                        candidates.setdefault(lg.id, _Match(lg, "renamed_from", old))
+                for lg in live.groups_by_name.get(group.name, ()):
+                    candidates.setdefault(lg.id, _Match(lg, "name", group.name))
+                if len(candidates) > 1:
+                    found = ", ".join(
+                        f"{m.live.id} ('{m.live.name}')" for _, m in sorted(candidates.items())
+                    )
+                    problems.append(
+                        Diagnostic(
+                            NoticeKind.AMBIGUOUS_GROUP.value,
+                            key,
+                            f"group '{key}' matches {len(candidates)} live groups: {found}; "
+                            "pin one with `id:` in the group, or rename/remove the other "
+                            "live group (R7)",
+                            group.location,
+                        )
+                    )
+                    continue
+                if not candidates:
+                    continue
+                (match,) = candidates.values()
+            matches[key] = match
+            claimed.setdefault(match.live.id, []).append(key)
+        for live_id, keys in sorted(claimed.items()):
+            if len(keys) > 1:
+                lg = live.groups_by_id[live_id]
+                for key in keys:
+                    problems.append(
+                        Diagnostic(
+                            NoticeKind.AMBIGUOUS_GROUP.value,
+                            key,
+                            f"live group {live_id} ('{lg.name}') is matched by declared groups "
+                            f"{_names(keys, limit=len(keys))}; a live group can be managed by "
+                            "one declared group only: pin ids or fix names (R7)",
+                            self.desired.groups[key].location,
+                        )
+                    )
+        if problems:
+            raise PlanningError(problems)
+        return matches
+
+    # -- users ---------------------------------------------------------------------------
+
+    def _bound_keys(self) -> set[str]:
+        """R2: declared users in at least one present group."""
+        bound: set[str] = set()
+        for group in self.desired.groups.values():
+            if group.present:
+                bound.update(group.members)
+        return bound
+
+    def _present_groups_of(self, keys: set[str]) -> dict[str, list[str]]:
+        """Names of the present groups binding each of `keys` (for reasons only)."""
+        found: dict[str, list[str]] = {}
+        if not keys:
+            return found
+        for group in self.desired.groups.values():
+            if group.present:
+                for member in keys.intersection(group.members):
+                    found.setdefault(member, []).append(group.name)
+        return found
+
+    def _email(self, key: str) -> str:
+        """The address as declared, else as TeamViewer has it."""
+        declared = self.declared.get(key)
+        return declared.email if declared is not None else self.live_by_key[key].email
+
+    def _plan_declared_users(self) -> None:
+        bound = self._bound_keys()
+        to_create: list[DesiredUser] = []
+        changed: list[tuple[DesiredUser, LiveUser, tuple[str, str] | None, bool]] = []
+        not_live: list[DesiredUser] = []
+        for key, user in self.declared.items():
+            current = self.live_by_key.get(key)
+            is_bound = key in bound
+            want_active = is_bound and user.should_be_active  # R3
+            if current is None:
+                not_live.append(user)
+                if want_active:
+                    to_create.append(user)
+                    self.created.add(key)
+                elif is_bound:
+                    self.notices.append(
+                        Notice(
+                            NoticeKind.SKIPPED_INACTIVE_USER,
+                            user.email,
+                            f"{user.email} is {self._inactive_why(user)} and not in "
+                            "TeamViewer: not created, and not added to its groups (R3)",
+                        )
+                    )
+                else:
+                    self.notices.append(
+                        Notice(
+                            NoticeKind.UNBOUND_USER,
+                            user.email,
+                            f"{user.email} is declared but not a member of any present group: "
+                            "not created (R2); add it to a group to give it access",
+                        )
+                    )
+                continue
+            name = user.effective_name
+            # R14: only the effective name is compared, trimmed; given/family never.
+            rename = (current.display_name, name) if current.display_name.strip() != name else None
+            if rename is not None or current.active != want_active:
+                changed.append((user, current, rename, want_active))
+
+        binding = self._present_groups_of(
+            {u.key for u in to_create}
+            | {u.key for u, lu, _, active in changed if active and not lu.active}
+        )
+        unbound_deactivated = {
+            u.key for u, lu, _, active in changed if lu.active and not active and u.key not in bound
+        }
+        left = self._groups_left(unbound_deactivated)
+
+        for user in to_create:
+            groups = binding.get(user.key, [])
+            self.operations.append(
+                CreateUser(
+                    email=user.email,
+                    display_name=user.effective_name,
+                    first_name=user.first_name,
+                    last_name=user.last_name,
+                    language=user.language,
+                    reasons=(f"member of present group {_names(groups)} (R2)",),
+                )
+            )
+        for user, current, rename, want_active in changed:
+            reasons: list[str] = []
+            active: tuple[bool, bool] | None = None
+            if current.active != want_active:
+                active = (current.active, want_active)
+                if want_active:
+                    groups = binding.get(user.key, [])
+                    reasons.append(
+                        f"inactive in TeamViewer but a member of present group "
+                        f"{_names(groups)}: reactivated (R3)"
+                    )
+                elif user.key in bound:
+                    reasons.append(f"{self._inactive_why(user)} in the desired state (R3)")
+                else:
+                    reasons.append(left.get(user.key) or self._unbound_reason())
+            if rename is not None:
+                reasons.append(
+                    f"name differs: TeamViewer has '{rename[0]}', the effective name is "
+                    f"'{rename[1]}' (R14)"
+                )
+            self.operations.append(
+                UpdateUser(
+                    email=user.email,
+                    id=current.id,
+                    display_name=rename,
+                    active=active,
+                    reasons=tuple(reasons),
+                )
+            )
+        self._email_change_notices(not_live)
+
+    @staticmethod
+    def _inactive_why(user: DesiredUser) -> str:
+        why = [
+            w
+            for w, on in (
+                ("suspended", user.suspended),
+                ("password expired", user.password_expired),
+            )
+            if on
+        ]
+        return " and ".join(why)
+
+    @staticmethod
+    def _unbound_reason() -> str:
+        return "declared but not a member of any present group (R2, R3)"
+
+    def _groups_left(self, keys: set[str]) -> dict[str, str]:
+        """For users losing their last binding: which groups they left (R5), in words."""
+        if not keys:
+            return {}
+        left: dict[str, set[str]] = {}
+        deleted: dict[str, set[str]] = {}
+        dropped: dict[str, set[str]] = {}
+        for group in self.desired.groups.values():
+            if not group.present:
+                for member in keys.intersection(group.members):
+                    deleted.setdefault(member, set()).add(group.name)
+        if self.tenant.manage_groups:
+            id_to_key = {self.live_by_key[k].id: k for k in keys}
+            managed = {m.live.id: self.desired.groups[k] for k, m in self.matches.items()}
+            for lg in self.live.groups:
+                members = [id_to_key[i] for i in id_to_key.keys() & lg.member_ids]
+                declared = managed.get(lg.id)
+                for member in members:
+                    if declared is None:
+                        dropped.setdefault(member, set()).add(lg.name)
+                    elif declared.present:
+                        left.setdefault(member, set()).add(declared.name)
+                    else:
+                        deleted.setdefault(member, set()).add(declared.name)
+        reasons: dict[str, str] = {}
+        for key in keys:
+            parts: list[str] = []
+            if key in left:
+                parts.append(f"left {_names(left[key])}")
+            if key in deleted:
+                parts.append(f"group {_names(deleted[key])} is deleted (R9)")
+            if key in dropped:
+                parts.append(f"group {_names(dropped[key])} is no longer declared (R10)")
+            if parts:
+                reasons[key] = "no longer in any present group (R5): " + "; ".join(parts)
+        return reasons
+
+    def _plan_unmanaged_users(self) -> None:
+        """R13: live users not declared are reported; deactivated only on request."""
+        deactivate = self.tenant.unmanaged_users is UnmanagedUsers.DEACTIVATE
+        for key, current in self.live_by_key.items():
+            if key in self.declared:
+                continue
+            if deactivate and current.active:
+                message = (
+                    f"{current.email} ({current.id}) is not declared: deactivated because "
+                    "tenant.unmanaged_users is deactivate (R13)"
+                )
+                self.operations.append(
+                    UpdateUser(
+                        email=current.email,
+                        id=current.id,
+                        active=(True, False),
+                        reasons=(
+                            "not declared in the desired state and tenant.unmanaged_users is "
+                            "deactivate (R13)",
+                        ),
+                    )
+                )
+            elif deactivate:
+                message = f"{current.email} ({current.id}) is not declared and already inactive"
+            else:
+                message = (
+                    f"{current.email} ({current.id}) is not declared: left as it is "
+                    "(tenant.unmanaged_users: ignore, R13); declare it with `reconcile import`"
+                )
+            self.notices.append(Notice(NoticeKind.UNMANAGED_USER, current.email, message))
+
+    def _email_change_notices(self, not_live: list[DesiredUser]) -> None:
+        """R15 heuristic: a declared address missing live that looks like a renamed one."""
+        if not not_live:
+            return
+        by_name: dict[str, list[LiveUser]] = {}
+        by_local: dict[str, list[LiveUser]] = {}
+        for key, current in self.live_by_key.items():
+            if key not in self.declared:
+                by_name.setdefault(current.display_name.strip(), []).append(current)
+                by_local.setdefault(key.rpartition("@")[0], []).append(current)
+        if not by_name:
+            return
+        for user in not_live:
+            local, _, domain = user.key.rpartition("@")
+            candidates = by_name.get(user.effective_name, [])
+            why = f"has the same display name '{user.effective_name}'"
+            if len(candidates) != 1:
+                candidates = [
+                    c for c in by_local.get(local, []) if c.key.rpartition("@")[2] != domain
+                ]
+                why = f"has the same local part '{local}' at another domain"
+            if len(candidates) != 1:
+                continue
+            (old,) = candidates
+            outcome = (
+                "this plan creates a new account"
+                if user.key in self.created
+                else "this plan does not create it"
+            )
+            self.notices.append(
+                Notice(
+                    NoticeKind.EMAIL_CHANGE_UNSUPPORTED,
+                    user.email,
+                    f"{user.email} is not in TeamViewer, but undeclared live user {old.email} "
+                    f"({old.id}) {why}: if this is the same person with a new address, note "
+                    "that TeamViewer cannot change an e-mail address in place (R15); "
+                    f"{outcome} and leaves {old.email} as it is. Declare {old.email} instead "
+                    "to keep the existing account. (Heuristic: a guess from names only.)",
+                )
+            )
+
+    # -- groups --------------------------------------------------------------------------
+
+    def _ref(self, key: str) -> MemberRef:
+        current = self.live_by_key.get(key)
+        return MemberRef(self._email(key), current.id if current is not None else None)
+
+    def _refs(self, keys: Iterable[str]) -> tuple[MemberRef, ...]:
+        return tuple(self._ref(key) for key in sorted(keys))
+
+    def _plan_groups(self, matches: dict[str, _Match]) -> None:
+        # Users that exist after the user phases: R12 targets only those.
+        exists = set(self.live_by_key)
+        exists |= self.created
+        id_to_key: dict[str, str] = {u.id: k for k, u in self.live_by_key.items()}
+        final_names: dict[str, list[str]] = {}  # name -> holders, for conflicts
+        for key, group in self.desired.groups.items():
+            match = matches.get(key)
+            if not group.present:
+                if match is not None:  # R9
+                    self._delete_group(key, group, match)
+                    final_names.setdefault(match.live.name, []).append(f"group '{key}'")
+                continue
+            target = exists.intersection(group.members)
+            if match is None:
+                if target:
+                    self._create_group(key, group, target)
+                    final_names.setdefault(group.name, []).append(f"group '{key}'")
+                else:  # R6
+                    self._skip_empty(key, group)
+                continue
+            final_names.setdefault(group.name, []).append(f"group '{key}'")
+            live_keys = set(map(id_to_key.get, match.live.member_ids))
+            # Members that are not users in the listing cannot be addressed by e-mail.
+            live_keys.discard(None)
+            adds = target.difference(live_keys)
+            removes = {k for k in live_keys if k is not None and k not in target}
+            rename = (match.live.name, group.name) if match.live.name != group.name else None
+            if rename is None and not adds and not removes:
+                continue
+            self.operations.append(
+                UpdateGroup(
+                    key=key,
+                    id=match.live.id,
+                    name=group.name,
+                    rename=rename,
+                    add_members=self._refs(adds),
+                    remove_members=self._refs(removes),
+                    reasons=self._update_reasons(match, rename, len(adds), len(removes)),
+                )
+            )
+        matched = {m.live.id for m in matches.values()}
+        for lg in self.live.groups:
+            if lg.id not in matched:  # R10
+                final_names.setdefault(lg.name, []).append(f"unmanaged live group {lg.id}")
+                self.notices.append(
+                    Notice(
+                        NoticeKind.UNMANAGED_GROUP,
+                        lg.name,
+                        f"live group '{lg.name}' ({lg.id}, "
+                        f"{_plural(len(lg.member_ids), 'member')}) matches no declared group: "
+                        "left as it is (R10); declare it to manage it",
+                    )
+                )
+        self._check_names(final_names)
+
+    def _check_names(self, final_names: dict[str, list[str]]) -> None:
+        problems = [
+            Diagnostic(
+                "group_name_conflict",
+                name,
+                f"after this plan, {_names(holders, limit=len(holders))} would all be named "
+                f"'{name}': group names must stay unique; rename one of them",
+            )
+            for name, holders in sorted(final_names.items())
+            if len(holders) > 1
+        ]
+        if problems:
+            raise PlanningError(problems)
+
+    @staticmethod
+    def _update_reasons(
+        match: _Match, rename: tuple[str, str] | None, adds: int, removes: int
+    ) -> tuple[str, ...]:
+        reasons: list[str] = []
+        if match.how == "name":
+            reasons.append(f"manages live group {match.live.id} matched by exact name (R7)")
+        elif match.how == "renamed_from":
+            reasons.append(f"manages live group {match.live.id} matched by renamed_from (R7)")
+        else:
+            reasons.append(f"manages live group {match.live.id} pinned by id (R7)")
+        if rename is not None:
+            reasons.append(f"renamed in place from '{rename[0]}' to '{rename[1]}' (R8)")
+        if adds:
+            reasons.append(f"{_plural(adds, 'declared member')} not in the live group (R12)")
+        if removes:
+            reasons.append(f"{_plural(removes, 'live member')} not declared in this group (R12)")
+        return tuple(reasons)
+
+    def _create_group(self, key: str, group: DesiredGroup, target: set[str]) -> None:
+        skipped = len(set(group.members)) - len(target)
+        reasons = [
+            f"declared with {_plural(len(target), 'member')}; no live group matches by id, "
+            "renamed_from or name (R7)"
+        ]
+        if skipped:
+            reasons.append(
+                f"{_plural(skipped, 'declared member')} not created, so not added (R3, R12)"
+            )
+        self.operations.append(
+            CreateGroup(
+                key=key, name=group.name, members=self._refs(target), reasons=tuple(reasons)
+            )
+        )
+
+    def _skip_empty(self, key: str, group: DesiredGroup) -> None:
+        why = (
+            "has no members"
+            if not group.members
+            else "has no members that exist or are being created"
+        )
+        self.notices.append(
+            Notice(
+                NoticeKind.SKIPPED_EMPTY_GROUP,
+                key,
+                f"group '{key}' ('{group.name}') {why}: not created until someone joins (R6)",
+            )
+        )
+
+    def _delete_group(self, key: str, group: DesiredGroup, match: _Match) -> None:
+        self.operations.append(
+            DeleteGroup(
+                key=key,
+                id=match.live.id,
+                name=match.live.name,
+                reasons=(
+                    f"state: deleted; live group {match.live.id} has "
+                    f"{_plural(len(match.live.member_ids), 'member')}; members with no other "
+                    "present group are deactivated, never deleted (R9, R5, R4)",
+                ),
+            )
+        )
