@@ -1,9 +1,10 @@
 """Errors raised by the planner and by the saved-plan reader.
 
-    PlanError                 base: anything in `reconcile.plan` that refuses to go on
-     ├── PlanningError        the inputs cannot be planned (R7 ambiguity, name conflicts,
-     │                        undeclared members); carries one Diagnostic per problem
-     └── PlanFileError        a saved plan file is not a valid plan of this format version
+    ReconcileError            reconcile.errors (project-wide base)
+    └── PlanError             base: anything in `reconcile.plan` that refuses to go on
+         ├── PlanningError    the inputs cannot be planned (R7 ambiguity, name conflicts,
+         │                    undeclared members); carries one Diagnostic per problem
+         └── PlanFileError    a saved plan file is not a valid plan of this format version
 
 Messages say where the problem is and what to do; they never contain secrets.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconcile.desired.model import Location
+from reconcile.errors import ReconcileError
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem that blocks planning, printed like a validation error."""
 
@@ -25,11 +27,11 @@ class Diagnostic:
     location: Location | None = None
 
     def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.kind}: {self.message}"
+        """`FILE:LINE:COLUMN: message`, like the loader's diagnostics."""
+        return f"{self.location}: {self.message}" if self.location else self.message
 
 
-class PlanError(Exception):
+class PlanError(ReconcileError):
     """Base class of the planner's errors."""
 
 
@@ -37,10 +39,20 @@ class PlanningError(PlanError):
     """The desired and live states cannot be planned; nothing was planned."""
 
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics))
-        count = len(self.diagnostics)
-        head = f"planning blocked by {count} problem{'s' if count != 1 else ''}"
-        super().__init__(head + ":\n" + "\n".join(f"  {d}" for d in self.diagnostics))
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics, key=_sort_key))
+        # One per line, ready to print, like DesiredStateError.
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(d.kind for d in self.diagnostics)
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
+    loc = d.location
+    if loc is None:
+        return ("", 0, 0, d.kind, d.subject, d.message)
+    return (loc.file, loc.line, loc.column, d.kind, d.subject, d.message)
 
 
 class PlanFileError(PlanError):
