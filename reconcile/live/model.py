@@ -49,9 +49,7 @@ class Live:
             by_name.setdefault(g.name, []).append(g)
         # object.__setattr__: the indexes are derived once, the instance stays frozen.
         object.__setattr__(self, "users_by_id", MappingProxyType({u.id: u for u in self.users}))
-        object.__setattr__(
-            self, "users_by_email", MappingProxyType({u.key: u for u in self.users})
-        )
+        object.__setattr__(self, "users_by_email", MappingProxyType({u.key: u for u in self.users}))
         object.__setattr__(self, "groups_by_id", MappingProxyType({g.id: g for g in self.groups}))
         object.__setattr__(
             self,

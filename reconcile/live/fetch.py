@@ -1,0 +1,59 @@
+"""Read the complete live state from a SCIM service: every user, every group, every member.
+
+Completeness first: a listing that moved while it was read (ids on two pages,
+`totalResults` changing, a short page before the end, a member that is no listed user)
+is read once more from scratch; inconsistent twice, it fails with IncompleteListingError.
+Speed right after: users and groups are listed at the same time, and each listing
+requests its remaining pages concurrently, as few as the service's page size allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from reconcile.live.client import ScimClient
+from reconcile.live.errors import IncompleteListingError, LiveStateError
+from reconcile.live.listing import gather_all
+from reconcile.live.model import Live, LiveGroup, LiveUser
+
+
+async def fetch_live(client: ScimClient) -> Live:
+    """The live state, complete, or an error: never a partial picture."""
+    try:
+        return await _read_once(client)
+    except IncompleteListingError as first:
+        try:
+            return await _read_once(client)
+        except IncompleteListingError as second:
+            raise IncompleteListingError(
+                f"{second} (read twice; the first time: {first}). The engine never plans "
+                "from a partial listing: run again when nothing else is changing the service"
+            ) from second
+
+
+async def _read_once(client: ScimClient) -> Live:
+    users = asyncio.ensure_future(client.list_users())
+    groups = asyncio.ensure_future(client.list_groups())
+    await gather_all([users, groups])  # the first failure cancels the other listing
+    return check_live(users=users.result(), groups=groups.result())
+
+
+def check_live(*, users: list[LiveUser], groups: list[LiveGroup]) -> Live:
+    """Build `Live` after the cross-listing checks (members exist, e-mails unique)."""
+    user_ids = {u.id for u in users}
+    for group in sorted(groups, key=lambda g: g.id):
+        unknown = sorted(group.member_ids - user_ids)
+        if unknown:
+            raise IncompleteListingError(
+                f"group {group.name!r} ({group.id}) has member {unknown[0]} that is not a "
+                "listed user (the listing changed while it was read)"
+            )
+    by_key: dict[str, LiveUser] = {}
+    for user in sorted(users, key=lambda u: u.id):
+        other = by_key.setdefault(user.key, user)
+        if other is not user:
+            raise LiveStateError(
+                f"two live users share the e-mail {user.email!r} ({other.id} and {user.id}); "
+                "users are told apart by e-mail (R1): merge or re-address one in the service"
+            )
+    return Live.build(users=users, groups=groups)

@@ -1,0 +1,181 @@
+"""Live state to and from a JSON file: deterministic, versioned, without secrets.
+
+`reconcile snapshot --out FILE` writes one; `plan`/`drift --live FILE` read it, so a pull
+request from a fork can be planned without credentials. The file holds ids, e-mails,
+names, active flags and memberships - never a token, never a URL's credentials or query -
+sorted by id with a fixed key order, so the same state always gives the same bytes and
+a diff between two snapshots shows exactly what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconcile.live.errors import LiveStateError, SnapshotError
+from reconcile.live.fetch import check_live
+from reconcile.live.model import Live, LiveGroup, LiveUser
+from reconcile.live.target import label_of
+
+FORMAT: Final = "reconcile-live-snapshot"
+VERSION: Final = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _User(_Strict):
+    id: str = Field(min_length=1)
+    email: str = Field(min_length=1)
+    display_name: str
+    active: bool
+
+
+class _Group(_Strict):
+    id: str = Field(min_length=1)
+    name: str
+    member_ids: list[str]
+
+
+class _Header(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    format: str | None = None
+    version: int | None = None
+
+
+class _Snapshot(_Strict):
+    format: Literal["reconcile-live-snapshot"]
+    version: Literal[1]
+    target: str
+    users: list[_User]
+    groups: list[_Group]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    live: Live
+    target: str  # the label of the service it was taken from
+
+
+def safe_label(target_label: str) -> str:
+    """A URL label reduced to scheme://host[:port]/path; other labels as they are."""
+    try:
+        url = httpx.URL(target_label)
+    except httpx.InvalidURL:
+        return target_label
+    if url.scheme in {"http", "https"} and url.host:
+        return label_of(url)
+    return target_label
+
+
+def render_snapshot(live: Live, *, target_label: str) -> str:
+    """The file's exact text (sorted, fixed key order, trailing newline)."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "target": safe_label(target_label),
+        "users": [
+            {"id": u.id, "email": u.email, "display_name": u.display_name, "active": u.active}
+            for u in sorted(live.users, key=lambda u: u.id)
+        ],
+        "groups": [
+            {"id": g.id, "name": g.name, "member_ids": sorted(g.member_ids)}
+            for g in sorted(live.groups, key=lambda g: g.id)
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_snapshot(live: Live, path: Path, *, target_label: str) -> None:
+    """Write atomically: the file is either the old one or the complete new one."""
+    text = render_snapshot(live, target_label=target_label)
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise SnapshotError(
+            f"{path}: cannot write the snapshot ({exc.strerror or exc}); check that the "
+            "folder exists and is writable"
+        ) from exc
+
+
+def _redo(path: Path) -> str:
+    return f"create it again with `reconcile snapshot --out {path}`"
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """The snapshot at `path`, strictly validated; SnapshotError says where and what."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SnapshotError(f"{path}: no such file; {_redo(path)}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path}: cannot read the snapshot ({exc}); {_redo(path)}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {_redo(path)}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise SnapshotError(f"{path}: a snapshot is a JSON object; {_redo(path)}")
+    header = _Header.model_validate(data)
+    if header.format != FORMAT:
+        raise SnapshotError(
+            f"{path}: not a reconcile live snapshot (format {header.format!r}); {_redo(path)}"
+        )
+    if header.version != VERSION:
+        raise SnapshotError(
+            f"{path}: snapshot version {header.version!r} is not supported (this reconcile "
+            f"reads version {VERSION}); {_redo(path)} using this version"
+        )
+    try:
+        parsed = _Snapshot.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "".join(
+            f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+            for i, p in enumerate(first["loc"])
+        )
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SnapshotError(f"{path}: {where}: {first['msg']}{more}; {_redo(path)}") from exc
+    users = [
+        LiveUser(id=u.id, email=u.email, display_name=u.display_name, active=u.active)
+        for u in parsed.users
+    ]
+    groups = [
+        LiveGroup(id=g.id, name=g.name, member_ids=frozenset(g.member_ids)) for g in parsed.groups
+    ]
+    for kind, ids in (("user", [u.id for u in users]), ("group", [g.id for g in groups])):
+        seen: set[str] = set()
+        for ident in ids:
+            if ident in seen:
+                raise SnapshotError(f"{path}: {kind} id {ident} appears twice; {_redo(path)}")
+            seen.add(ident)
+    try:
+        live = check_live(users=users, groups=groups)
+    except LiveStateError as exc:
+        raise SnapshotError(f"{path}: {exc}; {_redo(path)}") from exc
+    return Snapshot(live=live, target=parsed.target)
+
+
+def load_snapshot(path: Path) -> Live:
+    """The live state stored at `path` (see `read_snapshot` for the target label)."""
+    return read_snapshot(path).live
