@@ -1,0 +1,50 @@
+"""Serving an ASGI app with uvicorn in a background thread (tests, benchmarks, demos)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+
+class ServerStartError(RuntimeError):
+    """uvicorn did not come up (port taken, bad host); the message says which."""
+
+
+@contextmanager
+def serve_in_thread(
+    app: Any, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0
+) -> Iterator[str]:
+    """Run `app` on host:port (0 = a free port) and yield its origin `http://host:PORT`."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    # The thread owns no signals: uvicorn must not install handlers off the main thread.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # uvicorn API
+    thread = threading.Thread(target=server.run, name=f"emulator-{host}:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(timeout=2)
+            raise ServerStartError(f"the emulator could not start on {host}:{port}")
+        time.sleep(0.005)
+    sockets = [s for srv in server.servers for s in srv.sockets]
+    bound_port = sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{bound_port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
