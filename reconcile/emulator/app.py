@@ -67,14 +67,18 @@ class Emulator:
         self.store = Store(db_path=config.db_path)
         self.faults = FaultState(config.faults)
         self.log = RequestLog()
-        limits = {
-            "store": self.store,
-            "rfc_strict": config.rfc_strict,
-            "max_page_size": config.max_page_size,
-            "max_patch_operations": config.max_patch_operations,
-        }
-        self.users = Users(**limits)  # type: ignore[arg-type]  # same keyword set for both
-        self.groups = Groups(**limits)  # type: ignore[arg-type]  # same keyword set for both
+        self.users = Users(
+            store=self.store,
+            rfc_strict=config.rfc_strict,
+            max_page_size=config.max_page_size,
+            max_patch_operations=config.max_patch_operations,
+        )
+        self.groups = Groups(
+            store=self.store,
+            rfc_strict=config.rfc_strict,
+            max_page_size=config.max_page_size,
+            max_patch_operations=config.max_patch_operations,
+        )
 
     def scopes(self, authorization: str | None) -> frozenset[str] | None:
         """The scopes of a valid bearer token, or None."""
@@ -110,7 +114,7 @@ def _body(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise invalid_syntax(f"the request body is not valid JSON ({exc.msg})") from exc
+        raise invalid_syntax(f"the request body is not valid JSON ({exc})") from exc
 
 
 def _dict_body(raw: bytes) -> dict[str, Any]:
@@ -218,9 +222,7 @@ class ScimEndpoint:
         except ScimError as exc:
             return Answer(exc.status, exc.body(), exc.headers or None)
 
-    def _dispatch(
-        self, method: str, sub: str, request: Request, raw: bytes, base: str
-    ) -> Answer:
+    def _dispatch(self, method: str, sub: str, request: Request, raw: bytes, base: str) -> Answer:
         parts = [p for p in sub.split("/") if p]
         emu = self.emu
         strict = emu.config.rfc_strict
@@ -288,7 +290,7 @@ class ScimEndpoint:
             allow("GET", "POST")
             if method == "GET":
                 page = Page.parse(start_index=q.get("startIndex"), count=q.get("count"))
-                body = service.list(
+                body = service.list_page(
                     base_url=base,
                     page=page,
                     filter_text=q.get("filter"),
@@ -305,7 +307,7 @@ class ScimEndpoint:
                 search = SearchRequestIn.model_validate(_dict_body(raw))
             except ValidationError as exc:
                 raise invalid_syntax(f"not a valid SearchRequest: {_first_error(exc)}") from exc
-            body = service.list(
+            body = service.list_page(
                 base_url=base,
                 page=Page.parse(start_index=search.start_index, count=search.count),
                 filter_text=search.filter,
@@ -405,7 +407,9 @@ def create_app(config: EmulatorConfig) -> Starlette:
     emu = Emulator(config)
 
     async def not_scim(request: Request) -> Response:
-        return ScimError(404, f"nothing at {request.url.path}; SCIM lives under {SCIM_PREFIX}").response()
+        return ScimError(
+            404, f"nothing at {request.url.path}; SCIM lives under {SCIM_PREFIX}"
+        ).response()
 
     app = Starlette(
         routes=[

@@ -127,8 +127,9 @@ class _Parser:
 
     def parse(self) -> Filter:
         node = self.or_expr()
-        if self.peek() is not None:
-            raise invalid_filter(f"unexpected {self.peek()[1]!r} in the filter {self.text!r}")  # type: ignore[index]  # peek() is not None here
+        rest = self.peek()
+        if rest is not None:
+            raise invalid_filter(f"unexpected {rest[1]!r} in the filter {self.text!r}")
         return node
 
     def or_expr(self) -> Filter:
@@ -216,7 +217,9 @@ class PatchPath:
     sub: str | None = None
 
 
-_PATCH_PATH = re.compile(r"^(?P<attr>[^\[\]]+?)(?:\[(?P<filter>.*)\](?:\.(?P<sub>[A-Za-z$][\w$-]*))?)?$")
+_PATCH_PATH = re.compile(
+    r"^(?P<attr>[^\[\]]+?)(?:\[(?P<filter>.*)\](?:\.(?P<sub>[A-Za-z$][\w$-]*))?)?$"
+)
 
 
 def parse_patch_path(text: str) -> PatchPath:
@@ -230,7 +233,9 @@ def parse_patch_path(text: str) -> PatchPath:
         try:
             value_filter = parse_filter(m.group("filter"))
         except ScimError as exc:
-            raise invalid_path(f"invalid value filter in the PATCH path {text!r}: {exc.detail}") from exc
+            raise invalid_path(
+                f"invalid value filter in the PATCH path {text!r}: {exc.detail}"
+            ) from exc
         sub = m.group("sub")
         return PatchPath(attr=attr, value_filter=value_filter, sub=sub.lower() if sub else None)
     return PatchPath(attr=attr)
@@ -242,9 +247,7 @@ def comparisons(node: Filter) -> Iterator[Filter]:
     if isinstance(node, And | Or):
         yield from comparisons(node.left)
         yield from comparisons(node.right)
-    elif isinstance(node, Not):
-        yield from comparisons(node.inner)
-    elif isinstance(node, ValuePath):
+    elif isinstance(node, Not | ValuePath):
         yield from comparisons(node.inner)
 
 

@@ -92,7 +92,7 @@ class Groups:
             raise not_found(f"no group with id {group_id!r}")
         return group
 
-    def list(
+    def list_page(
         self,
         *,
         base_url: str,
@@ -125,7 +125,9 @@ class Groups:
         )
         return list_response(
             [
-                project(self.render(g, base_url, names=names), attributes=attributes, excluded=excluded)
+                project(
+                    self.render(g, base_url, names=names), attributes=attributes, excluded=excluded
+                )
                 for g in page_groups
             ],
             total=total,
@@ -223,12 +225,16 @@ class Groups:
             node = path.value_filter
             hits = [m for m in group.members if matches(node, {"value": m}, case_exact=_case_exact)]
             if op != "remove":
-                raise invalid_path("members[...] paths support only remove; add the new value instead")
+                raise invalid_path(
+                    "members[...] paths support only remove; add the new value instead"
+                )
             group.members = [m for m in group.members if m not in set(hits)]
             return
         if op == "add":
             ids = _member_ids(value)
-            group.members = group.members + [i for i in dict.fromkeys(ids) if i not in group.members]
+            group.members = group.members + [
+                i for i in dict.fromkeys(ids) if i not in group.members
+            ]
         elif op == "replace":
             group.members = list(dict.fromkeys(_member_ids(value or [])))
         elif value is None:

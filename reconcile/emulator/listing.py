@@ -23,7 +23,9 @@ class Page:
         start = _as_int("startIndex", start_index)
         n = _as_int("count", count)
         # RFC 7644 3.4.2.4: startIndex < 1 means 1; a negative count means 0.
-        return cls(start=max(1, start) if start is not None else 1, count=None if n is None else max(0, n))
+        return cls(
+            start=max(1, start) if start is not None else 1, count=None if n is None else max(0, n)
+        )
 
     def window(self, *, max_page_size: int) -> tuple[int, int]:
         """(offset, limit) with the page size capped."""
@@ -64,8 +66,9 @@ def project(
         wanted: dict[str, set[str] | None] = {}
         for name in map(_short, attributes):
             top, _, sub = name.partition(".")
-            if sub and wanted.get(top, set()) is not None:
-                wanted.setdefault(top, set()).add(sub)  # type: ignore[union-attr]  # checked not None above
+            subs = wanted.setdefault(top, set()) if sub else None
+            if sub and subs is not None:
+                subs.add(sub)
             else:
                 wanted[top] = None
         out: dict[str, Any] = {}

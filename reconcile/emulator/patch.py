@@ -170,7 +170,11 @@ def apply_operation(
         if lower not in scope.multi:
             raise invalid_path(f"{canon} is not multi-valued; it takes no value filter")
         items = target.get(canon) or []
-        hits = [i for i, v in enumerate(items) if isinstance(v, dict) and matches(path.value_filter, v, case_exact=lambda _p: False)]
+        hits = [
+            i
+            for i, v in enumerate(items)
+            if isinstance(v, dict) and matches(path.value_filter, v, case_exact=lambda _p: False)
+        ]
         if not hits:
             if op == "remove":
                 return
@@ -227,5 +231,7 @@ def apply_all(attrs: Attrs, doc: dict[str, Any], body: PatchOpIn) -> dict[str, A
     """All operations on a copy, or none (the caller stores the result)."""
     new = copy.deepcopy(doc)
     for operation in body.operations:
-        apply_operation(attrs, new, op=operation.op, path_text=operation.path, value=operation.value)
+        apply_operation(
+            attrs, new, op=operation.op, path_text=operation.path, value=operation.value
+        )
     return new

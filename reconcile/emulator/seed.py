@@ -75,7 +75,7 @@ def load_seed_file(path: Path) -> Seed:
             data = json.loads(text)
         else:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            data = yaml.load(text, Loader=loader)  # noqa: S506  (a SafeLoader variant)
+            data = yaml.load(text, Loader=loader)  # a SafeLoader variant
     except (ValueError, yaml.YAMLError) as exc:
         raise SeedFileError(f"{path}: not valid YAML/JSON ({exc})") from exc
     return parse_seed(data, source=str(path))

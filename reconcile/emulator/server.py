@@ -30,8 +30,7 @@ def serve_in_thread(
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
-    # The thread owns no signals: uvicorn must not install handlers off the main thread.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # uvicorn API
+    # uvicorn installs no signal handlers outside the main thread, so Ctrl+C stays ours.
     thread = threading.Thread(target=server.run, name=f"emulator-{host}:{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout

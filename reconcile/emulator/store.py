@@ -214,7 +214,9 @@ class Store:
                     ts,
                 ),
             )
-            return UserRow(seq=int(cur.lastrowid or 0), id=user_id, doc=doc, created=ts, modified=ts)
+            return UserRow(
+                seq=int(cur.lastrowid or 0), id=user_id, doc=doc, created=ts, modified=ts
+            )
 
     def update_user(self, row: UserRow) -> UserRow:
         with self.locked():
@@ -249,9 +251,7 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 found.update(
                     r[0]
-                    for r in self.conn.execute(
-                        f"SELECT id FROM users WHERE id IN ({marks})", chunk
-                    )
+                    for r in self.conn.execute(f"SELECT id FROM users WHERE id IN ({marks})", chunk)
                 )
         return found
 
@@ -361,8 +361,7 @@ class Store:
             group.modified = now()
             group.version += 1
             self.conn.execute(
-                "UPDATE groups SET display_name=?, external_id=?, modified=?, version=?"
-                " WHERE id=?",
+                "UPDATE groups SET display_name=?, external_id=?, modified=?, version=? WHERE id=?",
                 (group.display_name, group.external_id, group.modified, group.version, group.id),
             )
             new = list(dict.fromkeys(group.members))
@@ -436,9 +435,9 @@ class Store:
                 raise SeedError(f"seed: {clash[0]} is both a user and a foreign account")
             if len(by_email) < len(users) or groups:
                 # members may name users seeded earlier, so resolve against the table.
-                by_email = dict(
-                    (k, v) for k, v in self.conn.execute("SELECT email_key, id FROM users")
-                )
+                by_email = {
+                    str(k): str(v) for k, v in self.conn.execute("SELECT email_key, id FROM users")
+                }
             gids = self._next_ids("group", GROUP_ID_BASE, len(groups), "g")
             self.conn.executemany(
                 "INSERT INTO groups(id, display_name, created, modified) VALUES(?,?,?,?)",
@@ -448,18 +447,16 @@ class Store:
             for gid, group in zip(gids, groups, strict=True):
                 seen: set[str] = set()
                 for name in group.members:
-                    uid = by_email.get(email_key(name))
-                    if uid is None:
+                    member_id = by_email.get(email_key(name))
+                    if member_id is None:
                         raise SeedError(
                             f"seed: group {group.display_name!r} lists {name}, which is not a"
                             " seeded user; add it to users"
                         )
-                    if uid not in seen:
-                        seen.add(uid)
-                        member_rows.append((gid, uid))
-            self.conn.executemany(
-                "INSERT INTO members(group_id, user_id) VALUES(?,?)", member_rows
-            )
+                    if member_id not in seen:
+                        seen.add(member_id)
+                        member_rows.append((gid, member_id))
+            self.conn.executemany("INSERT INTO members(group_id, user_id) VALUES(?,?)", member_rows)
         return {
             "users": len(users),
             "groups": len(groups),

@@ -63,9 +63,7 @@ USER_ATTRS = Attrs(
 )
 
 
-def effective_name(
-    *, display_name: Any, formatted: Any, given: Any, family: Any
-) -> str | None:
+def effective_name(*, display_name: Any, formatted: Any, given: Any, family: Any) -> str | None:
     """TeamViewer's input precedence: displayName > name.formatted > given + " " + family."""
     for candidate in (display_name, formatted):
         if isinstance(candidate, str) and candidate.strip():
@@ -156,7 +154,7 @@ class Users:
             return True  # TeamViewer compares displayName case-sensitively
         return path.name in ("id", "externalid")
 
-    def list(
+    def list_page(
         self,
         *,
         base_url: str,
@@ -250,8 +248,7 @@ class Users:
                 email = first[0].get("value") if first else None
         if not isinstance(email, str) or not _EMAIL.match(email.strip()):
             raise invalid_value(
-                "userName must be the user's e-mail address (TeamViewer identifies users by"
-                " e-mail)"
+                "userName must be the user's e-mail address (TeamViewer identifies users by e-mail)"
             )
         name = body.get("name") if isinstance(body.get("name"), dict) else {}
         assert isinstance(name, dict)
@@ -312,7 +309,9 @@ class Users:
                 return self.store.update_user(row)
             self._tv_immutable_email(row, body.get("userName"))
             for entry in body.get("emails") or []:
-                self._tv_immutable_email(row, entry.get("value") if isinstance(entry, dict) else entry)
+                self._tv_immutable_email(
+                    row, entry.get("value") if isinstance(entry, dict) else entry
+                )
             name = body.get("name") if isinstance(body.get("name"), dict) else {}
             assert isinstance(name, dict)
             full = effective_name(

@@ -1,0 +1,146 @@
+"""`reconcile emulator serve`: the TeamViewer SCIM emulator on a real HTTP server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from reconcile.cli.app import app
+from reconcile.cli.common import fail, stderr
+from reconcile.emulator.config import READ, WRITE, ConfigError, EmulatorConfig, Faults
+
+emulator_app = typer.Typer(
+    name="emulator",
+    help="The TeamViewer SCIM emulator (tests, demos, benchmarks).",
+    no_args_is_help=True,
+)
+app.add_typer(emulator_app, name="emulator")
+
+
+def _load_tokens(path: Path) -> dict[str, frozenset[str]]:
+    """A YAML/JSON mapping token -> list of scopes (read, write)."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        fail(
+            f"{path}: cannot read the tokens file ({type(exc).__name__}); expected a mapping"
+            " token -> [read, write]"
+        )
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(s, str) for s in v)
+        for k, v in data.items()
+    ):
+        fail(f"{path}: the tokens file must map each token to a list of scopes (read, write)")
+    return {k: frozenset(v) for k, v in data.items()}
+
+
+@emulator_app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8080, help="Port to bind (0 = any free port)."),
+    db: Path | None = typer.Option(
+        None, "--db", help="SQLite file (kept across restarts); in memory when omitted."
+    ),
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        envvar="RECONCILE_EMULATOR_TOKEN",
+        help="A bearer token with read and write scope (or set RECONCILE_EMULATOR_TOKEN).",
+        show_default=False,
+    ),
+    tokens_file: Path | None = typer.Option(
+        None, "--tokens-file", help="YAML/JSON mapping each token to its scopes (read, write)."
+    ),
+    seed: Path | None = typer.Option(
+        None,
+        "--seed",
+        help="YAML/JSON seed (users, groups, foreign_accounts); loaded into an empty database.",
+    ),
+    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Fixed delay per request."),
+    jitter_ms: float = typer.Option(0.0, "--jitter-ms", help="Extra random delay 0..N ms."),
+    rate_limit: float | None = typer.Option(
+        None, "--rate-limit", help="Requests per second before 429 + Retry-After."
+    ),
+    rate_limit_burst: int = typer.Option(1, "--rate-limit-burst", help="Token bucket size."),
+    error_rate: float = typer.Option(0.0, "--error-rate", help="Probability of a 503."),
+    drop_rate: float = typer.Option(
+        0.0,
+        "--drop-rate",
+        help="Probability that a write is committed, then the connection dropped.",
+    ),
+    slow_page_ms: float = typer.Option(0.0, "--slow-page-ms", help="Extra delay per list page."),
+    max_page_size: int = typer.Option(
+        1000, "--max-page-size", help="Most resources per list page."
+    ),
+    max_patch_operations: int = typer.Option(
+        1000, "--max-patch-operations", help="Most operations (member values) per PATCH."
+    ),
+    rfc_strict: bool = typer.Option(
+        False, "--rfc-strict", help="Plain RFC 7644: user DELETE, all PATCH ops, all filters."
+    ),
+) -> None:
+    """Serve the emulator: SCIM at http://HOST:PORT/scim/v2, control API at /_emulator."""
+    from reconcile.emulator.app import create_app
+    from reconcile.emulator.seed import SeedFileError, load_seed_file
+    from reconcile.emulator.store import SeedError
+
+    tokens: dict[str, frozenset[str]] = {}
+    if tokens_file is not None:
+        tokens.update(_load_tokens(tokens_file))
+    if token:
+        tokens[token] = frozenset({READ, WRITE})
+    if not tokens:
+        fail("no token: pass --token TOKEN (or RECONCILE_EMULATOR_TOKEN) or --tokens-file FILE")
+    try:
+        config = EmulatorConfig(
+            tokens=tokens,
+            db_path=str(db) if db is not None else None,
+            rfc_strict=rfc_strict,
+            max_page_size=max_page_size,
+            max_patch_operations=max_patch_operations,
+            faults=Faults(
+                latency_ms=latency_ms,
+                jitter_ms=jitter_ms,
+                rate_limit_rps=rate_limit,
+                rate_limit_burst=rate_limit_burst,
+                error_rate=error_rate,
+                drop_rate=drop_rate,
+                slow_page_ms=slow_page_ms,
+            ),
+        )
+    except ConfigError as exc:
+        fail(f"{exc}; see `reconcile emulator serve --help`")
+    asgi = create_app(config)
+    store = asgi.state.emulator.store
+    if seed is not None:
+        try:
+            data = load_seed_file(seed)
+            with store.locked():
+                if store.count_users() or store.count_groups():
+                    stderr.print(f"note: {db} already holds data; --seed {seed} not loaded")
+                else:
+                    counts = store.seed(
+                        users=data.store_users(),
+                        groups=data.store_groups(),
+                        foreign_accounts=data.foreign_accounts,
+                    )
+                    stderr.print(f"seeded {counts}", highlight=False)
+        except (SeedFileError, SeedError) as exc:
+            fail(str(exc))
+    mode = "RFC 7644 strict" if rfc_strict else "TeamViewer"
+    stderr.print(
+        f"emulator ({mode} mode) on http://{host}:{port}/scim/v2, control API at /_emulator",
+        highlight=False,
+    )
+    try:
+        uvicorn.run(
+            asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    finally:
+        store.close()
