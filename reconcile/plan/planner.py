@@ -456,23 +456,30 @@ class _Planner:
         exists = set(self.live_by_key)
         exists |= self.created
         id_to_key: dict[str, str] = {u.id: k for k, u in self.live_by_key.items()}
-        final_names: dict[str, list[str]] = {}  # name -> holders, for conflicts
+        # name -> (holders, introduced by this plan?), for conflicts
+        final_names: dict[str, tuple[list[str], list[bool]]] = {}
+
+        def hold(name: str, holder: str, *, introduced: bool) -> None:
+            holders, flags = final_names.setdefault(name, ([], []))
+            holders.append(holder)
+            flags.append(introduced)
+
         for key, group in self.desired.groups.items():
             match = matches.get(key)
             if not group.present:
                 if match is not None:  # R9
                     self._delete_group(key, group, match)
-                    final_names.setdefault(match.live.name, []).append(f"group '{key}'")
+                    hold(match.live.name, f"group '{key}'", introduced=False)
                 continue
             target = exists.intersection(group.members)
             if match is None:
                 if target:
                     self._create_group(key, group, target)
-                    final_names.setdefault(group.name, []).append(f"group '{key}'")
+                    hold(group.name, f"group '{key}'", introduced=True)
                 else:  # R6
                     self._skip_empty(key, group)
                 continue
-            final_names.setdefault(group.name, []).append(f"group '{key}'")
+            hold(group.name, f"group '{key}'", introduced=match.live.name != group.name)
             live_keys = set(map(id_to_key.get, match.live.member_ids))
             # Members that are not users in the listing cannot be addressed by e-mail.
             live_keys.discard(None)
@@ -495,7 +502,7 @@ class _Planner:
         matched = {m.live.id for m in matches.values()}
         for lg in self.live.groups:
             if lg.id not in matched:  # R10
-                final_names.setdefault(lg.name, []).append(f"unmanaged live group {lg.id}")
+                hold(lg.name, f"unmanaged live group {lg.id}", introduced=False)
                 self.notices.append(
                     Notice(
                         NoticeKind.UNMANAGED_GROUP,
@@ -507,7 +514,13 @@ class _Planner:
                 )
         self._check_names(final_names)
 
-    def _check_names(self, final_names: dict[str, list[str]]) -> None:
+    @staticmethod
+    def _check_names(final_names: dict[str, tuple[list[str], list[bool]]]) -> None:
+        """Renames and creates must not produce a second group with one name (R7, R8).
+
+        Duplicates that already exist live are not this plan's doing (a pinned id is how
+        one of them gets managed), so only names this plan introduces are checked.
+        """
         problems = [
             Diagnostic(
                 "group_name_conflict",
@@ -515,8 +528,8 @@ class _Planner:
                 f"after this plan, {_names(holders, limit=len(holders))} would all be named "
                 f"'{name}': group names must stay unique; rename one of them",
             )
-            for name, holders in sorted(final_names.items())
-            if len(holders) > 1
+            for name, (holders, introduced) in sorted(final_names.items())
+            if len(holders) > 1 and any(introduced)
         ]
         if problems:
             raise PlanningError(problems)
