@@ -39,6 +39,7 @@ class RateLimiter:
         self._updated = clock()
         self._paused_until = 0.0
         self._sent: deque[float] = deque()  # send times of the last second, for estimates
+        self._release = 0.0
         self._lock = asyncio.Lock()
 
     @property
@@ -88,15 +89,22 @@ class RateLimiter:
         self._refill(now)
         if self._rate is None:
             recent = sum(1 for t in self._sent if t >= now - 1.0)
-            self._ceiling = max(MIN_RATE, float(recent))
             self._rate = max(MIN_RATE, recent / 2.0)
+            # Unlimited by configuration: lift the limit again once twice the observed
+            # rate is reached without another 429.
+            self._release = max(2.0 * MIN_RATE, float(recent) * 2.0)
         else:
             self._rate = max(MIN_RATE, self._rate / 2.0)
         self._tokens = min(self._tokens, self._burst())
 
     def on_success(self) -> None:
-        """Climb back towards the ceiling after a lowering."""
-        if self._rate is None or self._ceiling is None or self._rate >= self._ceiling:
+        """Climb back after a lowering: to the configured ceiling, or back to unlimited."""
+        if self._rate is None:
             return
         self._refill(self._clock())
-        self._rate = min(self._ceiling, self._rate + self._ceiling / _RECOVERY_STEPS)
+        if self._ceiling is not None:
+            self._rate = min(self._ceiling, self._rate + self._ceiling / _RECOVERY_STEPS)
+            return
+        self._rate += max(MIN_RATE, self._rate / _RECOVERY_STEPS)
+        if self._rate >= self._release:
+            self._rate = None

@@ -1,0 +1,94 @@
+"""Unit tests of the rate limiter (fake clock) and of Retry-After parsing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from reconcile.live.ratelimit import RateLimiter
+from reconcile.live.retry import RetryPolicy, parse_retry_after
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def sends(limiter: RateLimiter, t: FakeTime, n: int) -> list[float]:
+    async def main() -> list[float]:
+        times = []
+        for _ in range(n):
+            await limiter.acquire()
+            times.append(t.now)
+        return times
+
+    return asyncio.run(main())
+
+
+def test_token_bucket_spaces_requests_at_the_rate() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(rate=4.0, clock=t.clock, sleep=t.sleep)
+    times = sends(limiter, t, 9)
+    # a burst of 4 (one second's worth), then one every 0.25 s
+    assert times[:4] == [100.0] * 4
+    assert times[8] == pytest.approx(101.25)
+
+
+def test_no_request_inside_a_pause() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(rate=None, clock=t.clock, sleep=t.sleep)
+    limiter.pause(2.5)
+    limiter.pause(1.0)  # a shorter pause never shortens the window
+    assert sends(limiter, t, 2) == [102.5, 102.5]
+
+
+def test_a_429_halves_the_rate_and_successes_climb_back_to_the_ceiling() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(rate=10.0, clock=t.clock, sleep=t.sleep)
+    limiter.on_rate_limited()
+    assert limiter.rate == 5.0
+    for _ in range(100):
+        limiter.on_success()
+    assert limiter.rate == 10.0
+
+
+def test_an_unlimited_client_starts_from_half_the_observed_rate() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(rate=None, clock=t.clock, sleep=t.sleep)
+    sends(limiter, t, 30)
+    limiter.on_rate_limited()
+    assert limiter.rate == 15.0
+    successes = next(n for n in range(1, 100) if _lifted_after_success(limiter))
+    assert 5 < successes < 40  # back to unlimited once 60 rps is reached
+
+
+def test_retry_after_seconds_and_http_dates() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 0.5 ") == 0.5
+    assert parse_retry_after("-4") == 0.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    when = "Wed, 21 Oct 2015 07:28:07 GMT"
+    assert parse_retry_after(when, date_header="Wed, 21 Oct 2015 07:28:00 GMT") == 7.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # long past
+
+
+def test_backoff_grows_exponentially_within_bounds() -> None:
+    policy = RetryPolicy(base_delay=1.0, max_delay=5.0, jitter=0.0)
+    assert [policy.backoff(retry=n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+    jittered = RetryPolicy(base_delay=1.0, max_delay=5.0, jitter=0.5)
+    assert all(0.5 <= jittered.backoff(retry=1) <= 1.0 for _ in range(50))
+
+
+def _lifted_after_success(limiter: RateLimiter) -> bool:
+    limiter.on_success()
+    return limiter.rate is None
