@@ -29,8 +29,9 @@ from reconcile.emulator import discovery
 from reconcile.emulator.config import WRITE, ConfigError, EmulatorConfig
 from reconcile.emulator.errors import ScimError, invalid_syntax, not_found
 from reconcile.emulator.faults import FaultState, retry_after_header
+from reconcile.emulator.filters import AttrPath, matches, parse_filter
 from reconcile.emulator.groups import Groups
-from reconcile.emulator.listing import Page, split_attr_list
+from reconcile.emulator.listing import Page, list_response, project, split_attr_list
 from reconcile.emulator.reqlog import RequestLog
 from reconcile.emulator.seed import SeedFileError, parse_seed
 from reconcile.emulator.store import SeedError, Store
@@ -273,13 +274,14 @@ class ScimEndpoint:
                     "Resources": items,
                 },
             )
+        if head == ".search" and len(parts) == 1:
+            allow("POST")
+            return self._search_all(raw, base)
         if head not in ("Users", "Groups") or len(parts) > 2:
             raise not_found(f"nothing at {SCIM_PREFIX}{sub}")
         service: Users | Groups = emu.users if head == "Users" else emu.groups
 
         def render(row: Any) -> dict[str, Any]:
-            from reconcile.emulator.listing import project
-
             if isinstance(service, Users):
                 doc = service.render(row, base)
             else:
@@ -303,10 +305,7 @@ class ScimEndpoint:
         ident = parts[1]
         if ident == ".search":
             allow("POST")
-            try:
-                search = SearchRequestIn.model_validate(_dict_body(raw))
-            except ValidationError as exc:
-                raise invalid_syntax(f"not a valid SearchRequest: {_first_error(exc)}") from exc
+            search = _search_body(raw)
             body = service.list_page(
                 base_url=base,
                 page=Page.parse(start_index=search.start_index, count=search.count),
@@ -324,6 +323,46 @@ class ScimEndpoint:
             return Answer(200, render(service.patch(ident, _patch_body(raw))))
         service.delete(ident)
         return Answer(204)
+
+    def _search_all(self, raw: bytes, base: str) -> Answer:
+        """POST /.search over Users and Groups (RFC 7644 3.4.3); strict mode only."""
+        emu = self.emu
+        if not emu.config.rfc_strict:
+            raise ScimError(
+                501, "searching several resource types at once is not supported; use /Users"
+            )
+        search = _search_body(raw)
+        node = parse_filter(search.filter) if search.filter else None
+        store = emu.store
+        with store.lock:
+            docs = [emu.users.render(u, base) for u in store.list_users()]
+            groups = store.list_groups()
+            names = store.user_names(uid for g in groups for uid in g.members)
+        docs += [emu.groups.render(g, base, names=names) for g in groups]
+        if node is not None:
+            docs = [d for d in docs if matches(node, d, case_exact=_search_case_exact)]
+        page = Page.parse(start_index=search.start_index, count=search.count)
+        offset, limit = page.window(max_page_size=emu.config.max_page_size)
+        body = list_response(
+            [
+                project(d, attributes=search.attributes, excluded=search.excluded_attributes)
+                for d in docs[offset : offset + limit]
+            ],
+            total=len(docs),
+            start_index=page.start,
+        )
+        return Answer(200, body, is_list=True)
+
+
+def _search_case_exact(path: AttrPath) -> bool:
+    return path.name in ("id", "externalid")
+
+
+def _search_body(raw: bytes) -> SearchRequestIn:
+    try:
+        return SearchRequestIn.model_validate(_dict_body(raw))
+    except ValidationError as exc:
+        raise invalid_syntax(f"not a valid SearchRequest: {_first_error(exc)}") from exc
 
 
 # -- control API -------------------------------------------------------------------------

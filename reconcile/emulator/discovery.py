@@ -150,7 +150,6 @@ def group_schema(*, rfc_strict: bool) -> dict[str, Any]:
                         reference_types=["User"],
                     ),
                     _attr("display", mutability="readOnly"),
-                    _attr("type", mutability="readOnly"),
                 ],
             ),
         ]

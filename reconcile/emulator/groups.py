@@ -71,7 +71,6 @@ class Groups:
                     "value": uid,
                     "$ref": f"{base_url}/Users/{uid}",
                     "display": names.get(uid),
-                    "type": "User",
                 }
                 for uid in group.members
             ]

@@ -160,7 +160,8 @@ def apply_operation(
         if op == "replace":
             box.clear()
         for key, item in value.items():
-            box[_canon(scope, key.lower())] = item
+            if key.lower() != "schemas":
+                box[_canon(scope, key.lower())] = item
         return
     canon = _canon(scope, path.attr.name)
     lower = canon.lower()

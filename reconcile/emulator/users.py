@@ -104,7 +104,8 @@ class Users:
             for key in ("name", "displayName", "emails"):
                 if doc.get(key) not in (None, {}, []):
                     out[key] = doc[key]
-            out["active"] = bool(doc.get("active", True))
+            if doc.get("active") is not None:
+                out["active"] = bool(doc["active"])
         else:
             name = str(doc.get("displayName") or "")
             given, family = split_name(name)
