@@ -176,6 +176,7 @@ class ScimClient:
         patch_limits: PatchLimits = PatchLimits(),
         on_request: RequestHook | None = None,
         allow_http: bool = False,
+        label: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if max_concurrency < 1:
@@ -185,7 +186,8 @@ class ScimClient:
         self._url = check_base_url(base_url, allow_http=allow_http)
         self._token = _check_token(token)
         self.profile = Profile(profile)
-        self.label = label_of(self._url)
+        # How the target is named in messages and snapshots (never with credentials).
+        self.label = label or label_of(self._url)
         self.page_size = page_size
         self.patch_limits = patch_limits
         self.retry = retry
