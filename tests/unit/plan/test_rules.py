@@ -218,7 +218,8 @@ def test_r7_match_by_pinned_id_wins_over_name() -> None:
     op = only(p, UpdateGroup)
     assert (op.id, op.rename, [m.id for m in op.add_members]) == ("g2", None, ["u1"])
     assert "pinned by id" in op.reasons[0]
-    assert [n.message for n in p.notices_of(NoticeKind.UNMANAGED_GROUP)][0].count("g1") == 1
+    (notice,) = p.notices_of(NoticeKind.UNMANAGED_GROUP)
+    assert "g1" in notice.message
 
 
 def test_r7_pinned_id_renames_the_live_group() -> None:
@@ -637,7 +638,7 @@ def test_r22_plan_after_apply_is_empty() -> None:
 
 def test_undeclared_group_member_blocks_planning() -> None:
     d = desired([du("a@x.test")], [dg("eng", "Eng", ["a@x.test", "ghost@x.test"])])
-    with pytest.raises(PlanningError, match="ghost@x.test"):
+    with pytest.raises(PlanningError, match=r"ghost@x\.test"):
         plan(d, live())
 
 
