@@ -467,10 +467,7 @@ class Store:
     def dump(self) -> dict[str, Any]:
         """Everything, create-only attributes included (test data: see docs)."""
         with self.lock:
-            users = [
-                {"id": u.id, **u.doc, "meta": {"created": u.created, "lastModified": u.modified}}
-                for u in self.list_users()
-            ]
+            users = [_dump_user(u) for u in self.list_users()]
             groups = [
                 {
                     "id": g.id,
@@ -482,3 +479,15 @@ class Store:
             ]
             foreign = [r[0] for r in self.conn.execute("SELECT email FROM foreign_accounts")]
         return {"users": users, "groups": groups, "foreign_accounts": foreign}
+
+
+def _dump_user(user: UserRow) -> dict[str, Any]:
+    # Passwords are secrets even in test data: the dump says whether one was set, never
+    # what it is.
+    doc = {k: v for k, v in user.doc.items() if k != "password"}
+    return {
+        "id": user.id,
+        **doc,
+        "hasPassword": bool(user.doc.get("password")),
+        "meta": {"created": user.created, "lastModified": user.modified},
+    }
