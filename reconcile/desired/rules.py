@@ -1,0 +1,297 @@
+"""Cross-file rules and the merge into one `Desired` (pure: no I/O).
+
+Checked here, across all files: one definition per user (R1, case-insensitive), group key,
+group name (a warning when names differ only by case), `id` pin and tenant key;
+`renamed_from` entries that name another group; members that are not declared users (with
+a close match suggested) or listed twice in one group.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from reconcile.desired.diagnostics import Diagnostic
+from reconcile.desired.model import (
+    Desired,
+    DesiredGroup,
+    DesiredUser,
+    GroupState,
+    Location,
+    Safety,
+    Tenant,
+    UnmanagedUsers,
+    email_key,
+)
+from reconcile.desired.schema import GroupSchema, UserSchema
+from reconcile.desired.yaml_reader import YamlMap, YamlSeq
+
+if TYPE_CHECKING:
+    from reconcile.desired.loader import _Collected
+
+MAX_SUGGESTED = 50  # typo suggestions cost a scan of all users: only for the first few
+
+
+@dataclass(frozen=True, slots=True)
+class TenantEntry:
+    name: str
+    value: Any
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class UserEntry:
+    model: UserSchema
+    location: Location  # the user's mapping
+    email_location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEntry:
+    key: str
+    model: GroupSchema
+    location: Location  # the group's key
+    node: YamlMap
+    locate: Callable[[int], Location]
+
+    def value_location(self, name: str) -> Location:
+        return self.locate(self.node.value_marks.get(name, self.node.mark))
+
+    def item_location(self, name: str, index: int) -> Location:
+        items = self.node.get(name)
+        if isinstance(items, YamlSeq) and index < len(items.item_marks):
+            return self.locate(items.item_marks[index])
+        return self.value_location(name)
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.strip() or None
+
+
+def build_desired(collected: _Collected) -> Desired:
+    """Merge the collected entries, appending every cross-file problem to `collected`."""
+    report = collected.diagnostics
+    tenant = _merge_tenant(collected.tenant, report)
+    users = _merge_users(collected.users, report)
+    groups = _merge_groups(collected.groups, users, collected.invalid_user_keys, report)
+    return Desired(tenant=tenant, users=MappingProxyType(users), groups=MappingProxyType(groups))
+
+
+def _error(report: list[Diagnostic], location: Location | None, message: str) -> None:
+    report.append(Diagnostic(location, message))
+
+
+def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> Tenant:
+    values: dict[str, TenantEntry] = {}
+    for entry in entries:
+        first = values.get(entry.name)
+        if first is not None:
+            _error(
+                report,
+                entry.location,
+                f"tenant.{entry.name} is set twice (also at {first.location}): keep one",
+            )
+            continue
+        values[entry.name] = entry
+    settings: dict[str, Any] = {name: entry.value for name, entry in values.items()}
+    safety = settings.get("safety")
+    sso = settings.get("sso_customer_id")
+    return Tenant(
+        sso_customer_id=_clean(sso) if isinstance(sso, str) else None,
+        manage_groups=settings.get("manage_groups", True),
+        unmanaged_users=UnmanagedUsers(settings.get("unmanaged_users", "ignore")),
+        enabled=settings.get("enabled", True),
+        safety=(
+            Safety(
+                max_deactivations=safety.max_deactivations,
+                max_deactivation_percent=float(safety.max_deactivation_percent),
+                max_group_deletions=safety.max_group_deletions,
+            )
+            if safety is not None
+            else Safety()
+        ),
+    )
+
+
+def _merge_users(entries: Iterable[UserEntry], report: list[Diagnostic]) -> dict[str, DesiredUser]:
+    users: dict[str, DesiredUser] = {}
+    for entry in entries:
+        model = entry.model
+        key = email_key(model.email)
+        first = users.get(key)
+        if first is not None:
+            _error(
+                report,
+                entry.email_location,
+                f"user '{model.email}' is declared twice (also at {first.location}); e-mails "
+                "are compared ignoring case (R1): keep one",
+            )
+            continue
+        users[key] = DesiredUser(
+            email=model.email.strip(),
+            first_name=_clean(model.first_name),
+            last_name=_clean(model.last_name),
+            display_name=_clean(model.display_name),
+            suspended=model.suspended,
+            password_expired=model.password_expired,
+            language=model.language,
+            location=entry.location,
+        )
+    return users
+
+
+class _MemberSuggester:
+    """Close matches for a mistyped member, limited to the first few (each scans all users)."""
+
+    def __init__(self, users: dict[str, DesiredUser]) -> None:
+        self.users = users
+        self.cache: dict[str, str] = {}
+
+    def hint(self, member: str) -> str:
+        if member in self.cache:
+            return self.cache[member]
+        hint = ""
+        if len(self.cache) < MAX_SUGGESTED:
+            near = [k for k in self.users if abs(len(k) - len(member)) <= 3]
+            close = difflib.get_close_matches(member, near, n=1, cutoff=0.8)
+            if close:
+                hint = f"; did you mean '{self.users[close[0]].email}'?"
+        if any(ord(char) > 127 for char in member):
+            hint += " (it contains non-ASCII look-alike characters)"
+        self.cache[member] = hint
+        return hint
+
+
+def _merge_groups(
+    entries: Iterable[GroupEntry],
+    users: dict[str, DesiredUser],
+    invalid_user_keys: set[str],
+    report: list[Diagnostic],
+) -> dict[str, DesiredGroup]:
+    groups: dict[str, DesiredGroup] = {}
+    kept: list[GroupEntry] = []
+    suggester = _MemberSuggester(users)
+    for entry in entries:
+        first = groups.get(entry.key)
+        if first is not None:
+            _error(
+                report,
+                entry.location,
+                f"group '{entry.key}' is declared twice (also at {first.location}): keep one",
+            )
+            continue
+        model = entry.model
+        members: list[str] = []
+        seen: dict[str, int] = {}
+        for index, member in enumerate(model.members or ()):
+            key = email_key(member)
+            if key in seen:
+                _error(
+                    report,
+                    entry.item_location("members", index),
+                    f"'{member.strip()}' is listed twice in group '{entry.key}' (first as "
+                    f"member {seen[key] + 1}): remove one",
+                )
+                continue
+            seen[key] = index
+            if key not in users and key not in invalid_user_keys:
+                _error(
+                    report,
+                    entry.item_location("members", index),
+                    f"member '{member.strip()}' of group '{entry.key}' is not a declared user"
+                    f"{suggester.hint(key)}: add it under 'users' or fix the address",
+                )
+            members.append(key)
+        groups[entry.key] = DesiredGroup(
+            key=entry.key,
+            name=model.name.strip(),
+            id=_clean(model.id),
+            renamed_from=tuple(name.strip() for name in model.renamed_from or ()),
+            state=GroupState(model.state),
+            members=tuple(members),
+            location=entry.location,
+        )
+        kept.append(entry)
+    _check_names(kept, groups, report)
+    return groups
+
+
+def _check_names(
+    entries: list[GroupEntry], groups: dict[str, DesiredGroup], report: list[Diagnostic]
+) -> None:
+    by_name: dict[str, GroupEntry] = {}
+    by_folded: dict[str, GroupEntry] = {}
+    by_id: dict[str, GroupEntry] = {}
+    for entry in entries:
+        group = groups[entry.key]
+        other = by_name.get(group.name)
+        if other is not None:
+            _error(
+                report,
+                entry.value_location("name"),
+                f"group name '{group.name}' is used by groups '{other.key}' (at "
+                f"{other.location}) and '{entry.key}': TeamViewer group names must be unique",
+            )
+        else:
+            by_name[group.name] = entry
+            folded = by_folded.get(group.name.casefold())
+            if folded is not None:
+                report.append(
+                    Diagnostic(
+                        entry.value_location("name"),
+                        f"group names '{groups[folded.key].name}' (at {folded.location}) and "
+                        f"'{group.name}' differ only by case: easy to confuse",
+                        "warning",
+                    )
+                )
+            else:
+                by_folded[group.name.casefold()] = entry
+        if group.id is not None:
+            pinned = by_id.get(group.id)
+            if pinned is not None:
+                _error(
+                    report,
+                    entry.value_location("id"),
+                    f"groups '{pinned.key}' (at {pinned.location}) and '{entry.key}' are both "
+                    f"pinned to id '{group.id}': one live group can back only one declared group",
+                )
+            else:
+                by_id[group.id] = entry
+    former: dict[str, GroupEntry] = {}
+    for entry in entries:
+        group = groups[entry.key]
+        for index, old in enumerate(group.renamed_from):
+            where = entry.item_location("renamed_from", index)
+            owner = by_name.get(old)
+            if owner is not None and owner.key != entry.key:
+                _error(
+                    report,
+                    where,
+                    f"group '{entry.key}' is renamed from '{old}', but group '{owner.key}' (at "
+                    f"{owner.location}) is still named '{old}': remove one of them",
+                )
+            elif owner is not None:
+                report.append(
+                    Diagnostic(
+                        where,
+                        f"group '{entry.key}' lists its own name '{old}' in renamed_from",
+                        "warning",
+                    )
+                )
+            claimed = former.get(old)
+            if claimed is not None and claimed.key != entry.key:
+                _error(
+                    report,
+                    where,
+                    f"groups '{claimed.key}' (at {claimed.location}) and '{entry.key}' are both "
+                    f"renamed from '{old}': only one can take the old group over",
+                )
+            elif claimed is not None:
+                _error(report, where, f"'{old}' is listed twice in renamed_from: remove one")
+            else:
+                former[old] = entry
