@@ -85,6 +85,7 @@ class RequestRecord:
 
     method: str
     path: str  # relative to the base URL, with the query string
+    sent_at: float  # wall-clock time (time.time()) the request left
     status: int | None  # None: no answer (timeout, refused or dropped connection)
     duration: float  # seconds
     attempt: int  # 1 for the first request of a call, 2+ for retries
@@ -293,6 +294,7 @@ class ScimClient:
         while True:
             attempt += 1
             await self._limiter.acquire()
+            sent_at = time.time()
             t0 = time.perf_counter()
             try:
                 async with self._slots:
@@ -305,6 +307,7 @@ class ScimClient:
                     RequestRecord(
                         method=method,
                         path=shown,
+                        sent_at=sent_at,
                         status=None,
                         duration=elapsed,
                         attempt=attempt,
@@ -326,6 +329,7 @@ class ScimClient:
                 RequestRecord(
                     method=method,
                     path=shown,
+                    sent_at=sent_at,
                     status=response.status_code,
                     duration=time.perf_counter() - t0,
                     attempt=attempt,

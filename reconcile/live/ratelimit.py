@@ -26,11 +26,17 @@ class RateLimiter:
         self,
         *,
         rate: float | None,
+        burst: float = 1.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         if rate is not None and rate <= 0:
             raise ValueError("rate must be positive (requests per second) or None")
+        if burst < 1:
+            raise ValueError("burst must be at least 1 request")
+        # Burst 1 by default: requests leave evenly spaced, so a service with a small
+        # bucket of its own never sees a volley.
+        self._max_burst = burst
         self._ceiling = rate  # None: unlimited until the service objects
         self._rate = rate
         self._clock = clock
@@ -52,7 +58,7 @@ class RateLimiter:
         return self._paused_until
 
     def _burst(self) -> float:
-        return 1.0 if self._rate is None else max(1.0, self._rate)
+        return 1.0 if self._rate is None else max(1.0, min(self._max_burst, self._rate))
 
     def _refill(self, now: float) -> None:
         if self._rate is not None:

@@ -38,9 +38,13 @@ def test_token_bucket_spaces_requests_at_the_rate() -> None:
     t = FakeTime()
     limiter = RateLimiter(rate=4.0, clock=t.clock, sleep=t.sleep)
     times = sends(limiter, t, 9)
-    # a burst of 4 (one second's worth), then one every 0.25 s
-    assert times[:4] == [100.0] * 4
-    assert times[8] == pytest.approx(101.25)
+    # evenly spaced by default: one every 0.25 s
+    assert times == pytest.approx([100.0 + 0.25 * i for i in range(9)])
+    bursty = RateLimiter(rate=4.0, burst=4.0, clock=t.clock, sleep=t.sleep)
+    t.now = 200.0
+    times = sends(bursty, t, 9)
+    assert times[:4] == [200.0] * 4  # a burst of 4, then one every 0.25 s
+    assert times[8] == pytest.approx(201.25)
 
 
 def test_no_request_inside_a_pause() -> None:

@@ -1,0 +1,175 @@
+"""fetch_live over real HTTP against the emulator: complete, minimal, robust to faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from reconcile.live.client import ScimClient
+from reconcile.live.errors import IncompleteListingError
+from reconcile.live.fetch import fetch_live
+from reconcile.live.model import Live, LiveGroup, LiveUser
+from tests.integration.live.conftest import Emu
+from tests.integration.live.helpers import run
+
+pytestmark = pytest.mark.integration
+
+
+def seed_tenant(emu: Emu, *, users: int, groups: int) -> None:
+    emails = [f"user{i:05d}@example.test" for i in range(users)]
+    emu.seed(
+        users=[
+            {"userName": e, "displayName": f"User {i}", "active": i % 10 != 0}
+            for i, e in enumerate(emails)
+        ],
+        groups=[{"displayName": f"Group {g}", "members": emails[g::groups]} for g in range(groups)],
+    )
+
+
+def live_from_dump(state: dict[str, Any]) -> Live:
+    """The emulator's own dump, as the Live the client should have built."""
+    return Live.build(
+        users=[
+            LiveUser(
+                id=u["id"], email=u["userName"], display_name=u["displayName"], active=u["active"]
+            )
+            for u in state["users"]
+        ],
+        groups=[
+            LiveGroup(id=g["id"], name=g["displayName"], member_ids=frozenset(g["members"]))
+            for g in state["groups"]
+        ],
+    )
+
+
+def test_5000_user_tenant_is_listed_completely_with_the_minimum_of_requests(emu: Emu) -> None:
+    seed_tenant(emu, users=5000, groups=40)
+    emu.clear_requests()
+    live = run(emu.base_url, fetch_live)
+    assert live == live_from_dump(emu.state())
+    log = emu.requests()
+    # page size 1000 (the emulator's cap): 5 user pages + 1 group page, nothing else
+    assert log["counts"] == {"GET /scim/v2/Groups": 1, "GET /scim/v2/Users": 5}
+    assert log["total"] == 6
+
+
+def test_a_service_cap_below_our_page_size_is_followed_not_fought(
+    emu_factory: Callable[..., Emu],
+) -> None:
+    emu = emu_factory(max_page_size=300)
+    seed_tenant(emu, users=1000, groups=5)
+    emu.clear_requests()
+    live = run(emu.base_url, fetch_live)
+    assert live == live_from_dump(emu.state())
+    assert emu.requests()["counts"] == {"GET /scim/v2/Groups": 1, "GET /scim/v2/Users": 4}
+
+
+def test_a_5xx_burst_costs_exactly_one_extra_request_per_failure(emu: Emu) -> None:
+    seed_tenant(emu, users=600, groups=3)
+    emu.set_faults(error_rate=0.3)
+    emu.clear_requests()
+    live = run(emu.base_url, fetch_live, page_size=50)
+    emu.set_faults(error_rate=0.0)
+    assert live == live_from_dump(emu.state())
+    log = emu.requests()
+    failures = log["by_status"].get("503", 0)
+    assert failures > 0  # 0.3 over 13+ requests: the burst did happen
+    assert log["total"] == 12 + 1 + failures  # pages + the retries the faults forced
+
+
+def test_a_429_storm_never_sends_inside_a_retry_after_window(emu: Emu) -> None:
+    seed_tenant(emu, users=12, groups=0)
+    ids = [u["id"] for u in emu.state()["users"]]
+    emu.set_faults(rate_limit_rps=8, rate_limit_burst=2)
+    emu.clear_requests()
+    records: list[Any] = []
+
+    async def deactivate_all(client: ScimClient) -> None:
+        await asyncio.gather(*(client.update_user(user_id=i, active=False) for i in ids))
+
+    run(emu.base_url, deactivate_all, max_concurrency=6, on_request=records.append)
+    emu.set_faults(rate_limit_rps=None)
+    assert all(not u["active"] for u in emu.state()["users"])
+    limited = [r for r in records if r.status == 429]
+    assert limited, "the storm did not happen"
+    # The emulator's Retry-After is at least 1 s: nothing may leave within 1 s of a 429.
+    for r in limited:
+        answered = r.sent_at + r.duration
+        inside = [o for o in records if answered < o.sent_at < answered + 1.0]
+        assert inside == [], f"{len(inside)} request(s) sent inside a Retry-After window"
+    assert emu.requests()["by_status"].get("429", 0) == len(limited)
+    assert len([r for r in records if r.status == 200]) == len(ids)
+
+
+def test_the_client_rate_limit_keeps_under_the_service_limit(emu: Emu) -> None:
+    seed_tenant(emu, users=20, groups=0)
+    ids = [u["id"] for u in emu.state()["users"]]
+    emu.set_faults(rate_limit_rps=25, rate_limit_burst=5)
+    emu.clear_requests()
+
+    async def rename_all(client: ScimClient) -> None:
+        await asyncio.gather(*(client.update_user(user_id=i, display_name="X") for i in ids))
+
+    started = time.monotonic()
+    run(emu.base_url, rename_all, rate_limit_rps=15.0, max_concurrency=8)
+    elapsed = time.monotonic() - started
+    emu.set_faults(rate_limit_rps=None)
+    assert emu.requests()["by_status"] == {"200": 20}  # never a 429
+    assert elapsed >= 19 / 15.0  # the bucket really spaced them
+
+
+def test_a_listing_that_moves_is_read_again_and_comes_out_complete(emu: Emu) -> None:
+    seed_tenant(emu, users=50, groups=0)
+    emu.set_faults(slow_page_ms=600)  # each page answer is computed, then held 0.6 s
+    emu.clear_requests()
+
+    async def fetch_while_someone_adds(client: ScimClient) -> Live:
+        async def add_later() -> None:
+            await asyncio.sleep(0.3)  # after page 1 was computed, before pages 2..5 arrive
+            await asyncio.to_thread(
+                emu.seed, users=[{"userName": "late@example.test", "displayName": "Late"}]
+            )
+
+        adder = asyncio.create_task(add_later())
+        live = await fetch_live(client)
+        await adder
+        return live
+
+    live = run(emu.base_url, fetch_while_someone_adds, page_size=10)
+    emu.set_faults(slow_page_ms=0)
+    assert "late@example.test" in live.users_by_email
+    assert len(live.users) == 51
+    # first read: 5 user pages (inconsistent); second read: 6 user pages
+    assert emu.requests()["counts"]["GET /scim/v2/Users"] == 11
+
+
+def test_a_listing_that_keeps_moving_fails_instead_of_planning_from_half(emu: Emu) -> None:
+    seed_tenant(emu, users=30, groups=0)
+    emu.set_faults(slow_page_ms=200)
+
+    async def fetch_during_churn(client: ScimClient) -> None:
+        stop = asyncio.Event()
+
+        async def churn() -> None:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                await asyncio.to_thread(
+                    emu.seed, users=[{"userName": f"c{n}@example.test", "displayName": "C"}]
+                )
+                await asyncio.sleep(0.05)
+
+        task = asyncio.create_task(churn())
+        try:
+            await fetch_live(client)
+        finally:
+            stop.set()
+            await task
+
+    with pytest.raises(IncompleteListingError, match="read twice"):
+        run(emu.base_url, fetch_during_churn, page_size=10)
+    emu.set_faults(slow_page_ms=0)
