@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
         {},
         {"Authorization": "Bearer wrong"},
         {"Authorization": "Basic abc"},
-        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer"},
     ],
 )
 def test_missing_or_wrong_token_is_401(emulator: RunningEmulator, headers: dict[str, str]) -> None:
