@@ -216,6 +216,7 @@ def read_yaml(text: str, *, environ: Mapping[str, str]) -> ReadResult:
 
 
 _UNSET: Any = object()
+_DROPPED: Any = object()  # a value with a forbidden tag: reported, then left out
 
 
 class _Frame:
@@ -224,6 +225,7 @@ class _Frame:
     __slots__ = (
         "anchor",
         "container",
+        "dropped",
         "hidden",
         "is_map",
         "key",
@@ -241,6 +243,7 @@ class _Frame:
         self.key_mark = -1  # its position
         self.hidden = hidden  # inside a password value: nothing kept, nothing resolved
         self.skip = False  # the pending value belongs to a password key: drop it
+        self.dropped = False  # this container has a forbidden tag: left out of its parent
         self.anchor = anchor
         self.nodes_before = nodes_before
 
@@ -304,6 +307,12 @@ class _Composer:
                             value = _resolve_plain(raw)
                     else:
                         value = self.scalar(event, is_key=False, raw=raw)
+                        if value is _DROPPED:
+                            if top.is_map and top.key is unset:
+                                self.take_key(top, value, mark)
+                            else:
+                                self.add(top, value, mark)
+                            continue
                     if top.is_map:
                         key = top.key
                         if key is unset:
@@ -341,14 +350,14 @@ class _Composer:
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
                 if top is None:
-                    root = value
+                    root = None if value is _DROPPED else value
                 elif is_key:
                     self.take_key(top, value, event.start_mark.index)
                 else:
                     self.add(top, value, event.start_mark.index)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 self.nodes += 1
-                self.check_container_start(event, kind, depth=len(stack), parent=top)
+                allowed = self.check_container_start(event, kind, depth=len(stack), parent=top)
                 container: YamlMap | YamlSeq = (
                     YamlMap(event.start_mark.index)
                     if kind is MappingStartEvent
@@ -358,10 +367,11 @@ class _Composer:
                     self.anchors[event.anchor] = None
                 top = _Frame(
                     container,
-                    hidden=top is not None and (top.hidden or top.skip),
+                    hidden=not allowed or (top is not None and (top.hidden or top.skip)),
                     anchor=event.anchor,
                     nodes_before=self.nodes + self.expanded - 1,
                 )
+                top.dropped = not allowed
                 stack.append(top)
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
@@ -372,9 +382,9 @@ class _Composer:
                     size = self.nodes + self.expanded - frame.nodes_before
                     self.anchors[frame.anchor] = (done, size)
                 if top is not None:
-                    self.add(top, done, done.mark)
+                    self.add(top, _DROPPED if frame.dropped else done, done.mark)
                 else:
-                    root = done
+                    root = None if frame.dropped else done
             elif kind is AliasEvent:
                 root = self.alias(event, stack, root)
             elif kind is DocumentStartEvent:
@@ -397,11 +407,14 @@ class _Composer:
 
     def check_container_start(
         self, event: Any, kind: type, *, depth: int, parent: _Frame | None
-    ) -> None:
+    ) -> bool:
+        """False when the container has a forbidden tag (reported; it will be left out)."""
         tag = event.tag
         allowed = _MAP_TAGS if kind is MappingStartEvent else _SEQ_TAGS
+        ok = True
         if tag is not None and tag != "!" and tag not in allowed:
             self.problem(event.start_mark.index, _tag_problem(tag))
+            ok = False
         if depth >= MAX_DEPTH:
             self.problem(
                 event.start_mark.index,
@@ -414,6 +427,7 @@ class _Composer:
                 event.start_mark.index, "a mapping or list cannot be a key: keys are names"
             )
             raise _Abort
+        return ok
 
     def scalar(self, event: Any, *, is_key: bool, raw: str) -> Any:
         """An untagged plain scalar is typed; a quoted or !!str one is a string."""
@@ -423,15 +437,19 @@ class _Composer:
         if tag is None or tag in _STR_TAGS:
             return raw
         self.problem(event.start_mark.index, _tag_problem(tag))
-        return raw
+        return _DROPPED
 
     def take_key(self, frame: _Frame, key: Any, mark: int) -> None:
         frame.key = key
         frame.key_mark = mark
+        if key is _DROPPED:
+            frame.skip = True  # a key with a forbidden tag: its value goes too
+            return
         if frame.hidden or type(key) is not str:
             return
         if key == "<<":
             self.problem(mark, "merge keys ('<<') are not supported: write the keys out")
+            frame.skip = True
         elif re.sub(r"[^a-z]", "", key.casefold()) in _PASSWORD_KEYS:
             self.problem(mark, PASSWORD_MESSAGE.format(key=key))
             frame.skip = True  # its value is dropped: nothing kept, nothing resolved
@@ -441,14 +459,14 @@ class _Composer:
     def add(self, frame: _Frame, value: Any, mark: int) -> None:
         container = frame.container
         if type(container) is YamlSeq:
-            if not frame.hidden:
+            if not frame.hidden and value is not _DROPPED:
                 container.append(value)
                 container.item_marks.append(mark)
             return
         key = frame.key
         key_mark = frame.key_mark
         frame.key = _UNSET
-        if frame.hidden or frame.skip:
+        if frame.hidden or frame.skip or value is _DROPPED:
             frame.skip = False
             return
         assert isinstance(container, YamlMap)
@@ -492,7 +510,7 @@ class _Composer:
             )
             raise _Abort
         if not stack:
-            return value
+            return None if value is _DROPPED else value
         top = stack[-1]
         if top.is_map and top.key is _UNSET:
             if isinstance(value, YamlMap | YamlSeq):
