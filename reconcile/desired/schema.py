@@ -170,4 +170,11 @@ class FileSchema(_Strict):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one desired-state YAML file, for editors."""
     schema = FileSchema.model_json_schema()
+    # pydantic writes the key pattern as patternProperties, which lets other keys through;
+    # propertyNames makes editors reject a bad group key as the loader does.
+    for branch in schema["properties"]["groups"]["anyOf"]:
+        if branch.get("type") == "object":
+            (group_ref,) = branch.pop("patternProperties").values()
+            branch["additionalProperties"] = group_ref
+            branch["propertyNames"] = {"pattern": GROUP_KEY_PATTERN, "maxLength": 128}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}

@@ -54,9 +54,8 @@ def test_fixture_reports_each_expected_error_at_its_place(fixture: Path) -> None
             and (d.location.file, d.location.line, d.location.column) == (file, line, column)
             and text in d.message
         ]
-        assert matching, (
-            f"expected {file}:{line}:{column}: {text}\n got:\n"
-            + "\n".join(str(d) for d in errors)
+        assert matching, f"expected {file}:{line}:{column}: {text}\n got:\n" + "\n".join(
+            str(d) for d in errors
         )
     assert len(errors) == len(expected), "\n".join(str(d) for d in errors)
     assert all(d.severity == "error" for d in errors)
