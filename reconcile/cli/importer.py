@@ -1,0 +1,125 @@
+"""`reconcile import`: write live users (and groups) that are not declared yet as YAML."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
+import typer
+from rich.table import Table
+
+from reconcile.cli.app import app
+from reconcile.cli.common import fail, stderr, stdout
+from reconcile.cli.desired_input import load_or_exit
+from reconcile.cli.live_options import PROFILE, TARGET, TOKEN_FILE, cli_errors, fetch_from
+from reconcile.desired.model import Desired, Location
+from reconcile.importer import ImportStatus, build_import
+from reconcile.live.profiles import Profile
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(
+        Path("desired_state"), help="The desired-state folder: decides New versus Imported."
+    ),
+    target: str | None = TARGET,
+    profile: Profile = PROFILE,
+    token_file: Path | None = TOKEN_FILE,
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Where to write the YAML (default PATH/imported.yaml; '-' for stdout).",
+    ),
+    groups: bool = typer.Option(
+        False, "--groups", help="Also write unmanaged live groups, with members and id pins."
+    ),
+    new_only: bool = typer.Option(
+        False, "--new-only", help="List only the New users (not yet declared)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
+) -> None:
+    """List live users as New or Imported, and write the New ones as desired-state YAML."""
+    out = output if output is not None else path / "imported.yaml"
+    to_stdout = str(out) == "-"
+    if not to_stdout and out.exists() and not force:
+        fail(f"{out} exists; pass --force to overwrite it, or choose another --output")
+    desired = load_or_exit(path) if path.exists() else Desired.build()
+    if not to_stdout:
+        desired = _without_file(desired, out)  # re-importing must not drop its own users
+    with cli_errors():
+        live, label = asyncio.run(
+            fetch_from(target=target, profile=Profile(profile), token_file=token_file)
+        )
+    result = build_import(desired=desired, live=live, groups=groups)
+
+    table = Table(title=f"Users in {label}")
+    for column in ("status", "email", "display name", "active"):
+        table.add_column(column)
+    for item in result.listed:
+        if new_only and item.status is not ImportStatus.NEW:
+            continue
+        table.add_row(
+            item.status.value,
+            item.user.email,
+            item.user.display_name,
+            "yes" if item.user.active else "no",
+        )
+    stderr.print(table)
+
+    if not result.new_users and not result.new_groups:
+        stderr.print("nothing to import: every live user is declared", markup=False)
+        return
+    schema_ref = None if to_stdout else _schema_ref(out, path)
+    text = result.to_yaml(live=live, schema_ref=schema_ref)
+    if to_stdout:
+        stdout.print(text, markup=False, highlight=False, end="")
+    else:
+        _write_atomically(out, text)
+    stderr.print(
+        f"wrote {len(result.new_users)} users and {len(result.new_groups)} groups to "
+        f"{'stdout' if to_stdout else out}. Imported users are unbound until added to a "
+        "group: the next plan deactivates them (R3) unless a present group lists them.",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _schema_ref(out: Path, folder: Path) -> str | None:
+    """The `$schema` path from `out` to the folder's committed schema, if `out` is inside."""
+    out, folder = out.resolve(), folder.resolve()
+    if not out.is_relative_to(folder):
+        return None
+    depth = len(out.relative_to(folder).parts) - 1
+    return "../" * depth + ".schema.json"
+
+
+def _without_file(desired: Desired, file: Path) -> Desired:
+    """The desired state minus what `file` declares: the file is about to be replaced,
+    so what it holds must be imported again, not counted as already declared."""
+    target = file.resolve()
+
+    def elsewhere(location: Location | None) -> bool:
+        return location is None or Path(location.file).resolve() != target
+
+    users = {k: u for k, u in desired.users.items() if elsewhere(u.location)}
+    groups = {k: g for k, g in desired.groups.items() if elsewhere(g.location)}
+    return replace(desired, users=MappingProxyType(users), groups=MappingProxyType(groups))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
