@@ -333,3 +333,19 @@ def test_attributes_projection(http: httpx.Client) -> None:
     assert "name" not in without
     assert "emails" not in without
     assert without["userName"]
+
+
+def test_search_endpoint_follows_the_same_rules(http: httpx.Client) -> None:
+    create_user(http, "s1@example.test", "Sam One")
+    create_user(http, "s2@example.test", "Sue Two")
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": 'displayName sw "Su"',
+        "attributes": ["userName"],
+    }
+    r = http.post("/Users/.search", json=body)
+    assert r.status_code == 200, r.text
+    assert [set(u) for u in r.json()["Resources"]] == [{"schemas", "id", "userName"}]
+    assert r.json()["Resources"][0]["userName"] == "s2@example.test"
+    by_mail = {**body, "filter": 'userName eq "s1@example.test"'}
+    assert_scim_error(http.post("/Users/.search", json=by_mail), 400, "invalidFilter")
