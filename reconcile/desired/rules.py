@@ -176,6 +176,7 @@ def _merge_groups(
     groups: dict[str, DesiredGroup] = {}
     kept: list[GroupEntry] = []
     suggester = _MemberSuggester(users)
+    keys: dict[str, str] = {}  # member as written -> email_key (memberships repeat a lot)
     for entry in entries:
         first = groups.get(entry.key)
         if first is not None:
@@ -186,27 +187,12 @@ def _merge_groups(
             )
             continue
         model = entry.model
-        members: list[str] = []
-        seen: dict[str, int] = {}
-        for index, member in enumerate(model.members or ()):
-            key = email_key(member)
-            if key in seen:
-                _error(
-                    report,
-                    entry.item_location("members", index),
-                    f"'{member.strip()}' is listed twice in group '{entry.key}' (first as "
-                    f"member {seen[key] + 1}): remove one",
-                )
-                continue
-            seen[key] = index
-            if key not in users and key not in invalid_user_keys:
-                _error(
-                    report,
-                    entry.item_location("members", index),
-                    f"member '{member.strip()}' of group '{entry.key}' is not a declared user"
-                    f"{suggester.hint(key)}: add it under 'users' or fix the address",
-                )
-            members.append(key)
+        written = model.members or ()
+        members = [keys.get(m) or keys.setdefault(m, email_key(m)) for m in written]
+        unique = set(members)
+        if len(unique) != len(members) or not users.keys() >= unique:
+            # the slow path, only for a group with a problem: find and report each one
+            members = _check_members(entry, written, users, invalid_user_keys, suggester, report)
         groups[entry.key] = DesiredGroup(
             key=entry.key,
             name=model.name.strip(),
@@ -219,6 +205,39 @@ def _merge_groups(
         kept.append(entry)
     _check_names(kept, groups, report)
     return groups
+
+
+def _check_members(
+    entry: GroupEntry,
+    written: Iterable[str],
+    users: dict[str, DesiredUser],
+    invalid_user_keys: set[str],
+    suggester: _MemberSuggester,
+    report: list[Diagnostic],
+) -> list[str]:
+    """The group's members without repeats, reporting repeats and undeclared users."""
+    members: list[str] = []
+    seen: dict[str, int] = {}
+    for index, member in enumerate(written):
+        key = email_key(member)
+        if key in seen:
+            _error(
+                report,
+                entry.item_location("members", index),
+                f"'{member.strip()}' is listed twice in group '{entry.key}' (first as "
+                f"member {seen[key] + 1}): remove one",
+            )
+            continue
+        seen[key] = index
+        if key not in users and key not in invalid_user_keys:
+            _error(
+                report,
+                entry.item_location("members", index),
+                f"member '{member.strip()}' of group '{entry.key}' is not a declared user"
+                f"{suggester.hint(key)}: add it under 'users' or fix the address",
+            )
+        members.append(key)
+    return members
 
 
 def _check_names(

@@ -24,6 +24,12 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
+# The common, valid case in one regex (100k users); the detailed checks explain failures.
+_VALID_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z"
+)
 
 GroupKey = Annotated[str, StringConstraints(pattern=GROUP_KEY_PATTERN, max_length=128)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
@@ -33,6 +39,8 @@ def email_problem(email: str) -> str | None:
     """Why `email` is not a usable address, or None. ASCII only: look-alike letters
     (a Cyrillic letter for a Latin one) would silently create a second account."""
     address = email.strip()
+    if _VALID_EMAIL.match(address) and len(address) <= 254 and address.index("@") <= 64:
+        return None
     for index, char in enumerate(address):
         if ord(char) > 127:
             name = unicodedata.name(char, "unnamed character")

@@ -23,6 +23,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import yaml
@@ -80,7 +81,7 @@ class LineIndex:
 
     def position(self, offset: int) -> tuple[int, int]:
         if self._starts is None:
-            self._starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
+            self._starts = [0, *accumulate(len(line) + 1 for line in self._text.split("\n"))]
         line = bisect_right(self._starts, offset) - 1
         return line + 1, offset - self._starts[line] + 1
 
