@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
@@ -188,6 +188,10 @@ class ScimEndpoint:
                 )
                 return
             await answer.response()(scope, receive, send)
+        except ClientDisconnect:
+            # The client went away (killed, timed out) before its request body arrived:
+            # nothing was done and there is nobody to answer; not a server error.
+            status = 499
         finally:
             emu.log.record(
                 method=method,
