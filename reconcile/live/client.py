@@ -78,6 +78,14 @@ _M = TypeVar("_M", bound=BaseModel)
 # acted on the request.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+# An answer larger than this is refused instead of read: a page of 1,000 users is well
+# under 1 MiB and a group with 100,000 members about 6 MiB, while a huge or endless body
+# (a hostile service, a misrouted download) would otherwise be held in memory whole, and
+# JSON parsing multiplies that several times, until the process is killed without a word.
+MAX_RESPONSE_BYTES: Final = 64 * 2**20
+# Headers that describe the bytes on the wire, not the decoded body we keep.
+_WIRE_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RequestRecord:
@@ -298,8 +306,15 @@ class ScimClient:
             t0 = time.perf_counter()
             try:
                 async with self._slots:
-                    response = await self._http.request(
-                        method, path.lstrip("/"), params=params, content=content, headers=headers
+                    response = await self._send(
+                        self._http.build_request(
+                            method,
+                            path.lstrip("/"),
+                            params=params,
+                            content=content,
+                            headers=headers,
+                        ),
+                        shown=shown,
                     )
             except httpx.TransportError as exc:
                 elapsed = time.perf_counter() - t0
@@ -363,6 +378,40 @@ class ScimClient:
             if status == 404 and absent_is_done and maybe_applied:
                 return None
             raise error
+
+    async def _send(self, request: httpx.Request, *, shown: str) -> httpx.Response:
+        """One exchange, its body read in full unless it is over MAX_RESPONSE_BYTES."""
+        assert self._http is not None
+        response = await self._http.send(request, stream=True)
+        chunks: list[bytes] = []
+        try:
+            declared = response.headers.get("Content-Length", "")
+            too_large = declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES
+            received = 0
+            if not too_large:
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    if received > MAX_RESPONSE_BYTES:
+                        too_large = True
+                        break
+                    chunks.append(chunk)
+        finally:
+            await response.aclose()
+        if too_large:
+            raise UnexpectedResponseError(
+                f"{request.method} {shown} on {self.label} answered more than "
+                f"{MAX_RESPONSE_BYTES // 2**20} MiB ({response.status_code}); not read: check "
+                "that --target is the SCIM base URL of the right service"
+            )
+        return httpx.Response(
+            response.status_code,
+            headers=[
+                (k, v) for k, v in response.headers.multi_items() if k.lower() not in _WIRE_HEADERS
+            ],
+            content=b"".join(chunks),
+            request=request,
+            extensions=response.extensions,
+        )
 
     def _next_delay(self, *, attempt: int, started: float, hint: float | None) -> float | None:
         """The wait before the next attempt, or None when the retry budget is spent."""

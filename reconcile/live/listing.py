@@ -13,13 +13,19 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from reconcile.live.errors import IncompleteListingError
+from reconcile.live.errors import IncompleteListingError, LiveStateError
 from reconcile.live.wire import ListResponse
 
 T = TypeVar("T")
 
 # (start_index, count) -> one page
 PageFetcher = Callable[[int, int], Awaitable[ListResponse]]
+
+# A bound on the pages one listing may need, checked before any of them is requested:
+# a `totalResults` that lies (or never ends) must not turn into millions of requests or
+# an out-of-memory crash. 10,000 pages is 10 million resources at TeamViewer's page
+# size, and still 100,000 users from a service that caps pages at 10.
+MAX_PAGES = 10_000
 
 
 async def gather_all(coros: Sequence[Awaitable[T]]) -> list[T]:
@@ -66,6 +72,14 @@ async def list_all(*, fetch_page: PageFetcher, what: str, page_size: int) -> lis
             raise _inconsistent(what, f"the first page is empty but totalResults is {total}")
         # The service's real page size: it may cap `count` below what we asked for.
         size = len(items)
+        pages_due = 1 + (total - 1) // size
+        if pages_due > MAX_PAGES:
+            raise LiveStateError(
+                f"the {what} listing claims totalResults {total} in pages of {size}: "
+                f"{pages_due} pages, more than the {MAX_PAGES} reconcile reads. Check that "
+                "--target is the SCIM base URL of the right service; the engine never plans "
+                "from a partial listing"
+            )
         starts = list(range(1 + size, total + 1, size))
         pages = await gather_all([fetch_page(start, size) for start in starts])
         for start, page in zip(starts, pages, strict=True):
