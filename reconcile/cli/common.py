@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 
 class ExitCode(IntEnum):
@@ -25,7 +26,9 @@ stderr = Console(stderr=True, soft_wrap=True)
 
 def fail(message: str, *, code: ExitCode = ExitCode.ERROR) -> NoReturn:
     """Print a one-line error to stderr and exit; never a traceback for user errors."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # The message may quote a service's answer or a file's content: escape it, or a `[/]`
+    # in it would be read as markup and crash with a traceback instead of the error.
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(int(code))
 
 

@@ -44,11 +44,12 @@ async def gather_all(coros: Sequence[Awaitable[T]]) -> list[T]:
         t.cancel()
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
-    for t in tasks:
-        if t.done() and not t.cancelled():
-            error = t.exception()
-            if error is not None:
-                raise error
+    # Read the exception of every finished task, not just the first failed one: asyncio
+    # logs an unread one ("Task exception was never retrieved") with a traceback.
+    errors = [t.exception() for t in tasks if t.done() and not t.cancelled()]
+    for error in errors:
+        if error is not None:
+            raise error
     return [t.result() for t in tasks]
 
 
