@@ -13,11 +13,30 @@ import json
 from reconcile.desired.model import Desired
 from reconcile.live.model import Live, LiveGroup, LiveUser
 
+_SEP = "\x1f"  # unit separator: never part of an id or an e-mail key
 
-def _digest(document: object) -> str:
-    # One C-accelerated json.dumps over plain lists is the fastest canonical form here.
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+def _joined(items: list[str]) -> str:
+    """`items` joined by _SEP, or JSON when an item contains _SEP (then joining would be
+    ambiguous). Joining is several times faster than JSON for a million member ids."""
+    text = _SEP.join(items)
+    if text.count(_SEP) != max(len(items) - 1, 0):
+        return json.dumps(items, ensure_ascii=False)
+    return text
+
+
+def _digest(document: list[object], records: list[tuple[list[object], str]]) -> str:
+    """sha256 of one JSON document (with each record's header and blob byte length),
+    then of every blob in order: unambiguous, and the megabytes of member ids go to the
+    hash as they are instead of through the JSON encoder."""
+    blobs = [blob.encode("utf-8") for _, blob in records]
+    headers = [[*header, len(data)] for (header, _), data in zip(records, blobs, strict=True)]
+    digest = hashlib.sha256()
+    text = json.dumps([*document, headers], ensure_ascii=False, separators=(",", ":"))
+    digest.update(text.encode("utf-8"))
+    for data in blobs:
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def _by_id(item: LiveUser | LiveGroup) -> str:
@@ -27,12 +46,14 @@ def _by_id(item: LiveUser | LiveGroup) -> str:
 def live_fingerprint(live: Live) -> str:
     """Users (id, email, name, active) and groups (id, name, sorted member ids), by id."""
     users = [[u.id, u.email, u.display_name, u.active] for u in sorted(live.users, key=_by_id)]
-    groups = [[g.id, g.name, sorted(g.member_ids)] for g in sorted(live.groups, key=_by_id)]
-    return _digest(["live", 1, users, groups])
+    groups: list[tuple[list[object], str]] = [
+        ([g.id, g.name], _joined(sorted(g.member_ids))) for g in sorted(live.groups, key=_by_id)
+    ]
+    return _digest(["live", 1, users], groups)
 
 
 def desired_fingerprint(desired: Desired) -> str:
-    """Tenant settings, users by key and groups by key (members as a sorted set)."""
+    """Tenant settings, users by key and groups by key (members sorted)."""
     tenant = desired.tenant
     safety = tenant.safety
     tenant_doc = [
@@ -55,8 +76,8 @@ def desired_fingerprint(desired: Desired) -> str:
         ]
         for key, u in sorted(desired.users.items())
     ]
-    groups = [
-        [key, g.name, g.id, list(g.renamed_from), str(g.state), sorted(set(g.members))]
+    groups: list[tuple[list[object], str]] = [
+        ([key, g.name, g.id, list(g.renamed_from), str(g.state)], _joined(sorted(g.members)))
         for key, g in sorted(desired.groups.items())
     ]
-    return _digest(["desired", 1, tenant_doc, users, groups])
+    return _digest(["desired", 1, tenant_doc, users], groups)
