@@ -58,9 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     best = min(timings)
     rss = peak_rss_mb()
     print(f"plan: {result.summary.line()} ({len(result.notices):,} notices)")
-    print(
-        f"plan wall time: best {best:.2f} s of {args.repeat} (all: {', '.join(f'{t:.2f}' for t in timings)})"
-    )
+    runs = ", ".join(f"{t:.2f}" for t in timings)
+    print(f"plan wall time: best {best:.2f} s of {args.repeat} (all: {runs})")
     print(f"peak RSS: {rss:,.0f} MB")
     ok = best <= BUDGET_SECONDS and rss <= BUDGET_RSS_MB
     print(
