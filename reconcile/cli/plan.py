@@ -1,0 +1,161 @@
+"""`reconcile plan` and `reconcile drift`: read desired and live state, plan, render."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+
+from reconcile.cli.app import app
+from reconcile.cli.common import ExitCode, fail, stderr, stdout
+from reconcile.cli.desired_input import load_or_exit
+from reconcile.cli.live_options import (
+    LIVE_FILE,
+    PROFILE,
+    TARGET,
+    TOKEN_FILE,
+    cli_errors,
+    read_live,
+)
+from reconcile.desired.model import Desired
+from reconcile.live.model import Live
+from reconcile.live.profiles import Profile
+from reconcile.live.snapshot import read_snapshot
+from reconcile.plan import Plan, PlanningError, Policy, plan
+from reconcile.plan.render import OutputFormat, render
+from reconcile.plan.render.drift import (
+    Drift,
+    render_drift_json,
+    render_drift_markdown,
+    render_drift_text,
+)
+
+PATH = typer.Argument(Path("desired_state"), help="The desired-state folder (or one YAML file).")
+FORMAT = typer.Option(
+    OutputFormat.TEXT.value,
+    "--format",
+    case_sensitive=False,
+    help="text (terminal), markdown (pull-request comment) or json (the versioned contract).",
+)
+
+
+def _live_and_target(
+    *, target: str | None, live_file: Path | None, profile: Profile, token_file: Path | None
+) -> tuple[Live, str]:
+    """The live state, and the target the plan is for.
+
+    A snapshot's plan is for the target the snapshot was taken from, so that `apply --plan`
+    on that target accepts it while the live state is unchanged (R21).
+    """
+    if live_file is not None:
+        with cli_errors():
+            snap = read_snapshot(live_file)
+        stderr.print(
+            f"reading live state from the snapshot {live_file} of {snap.target}",
+            markup=False,
+            highlight=False,
+        )
+        return snap.live, snap.target
+    return read_live(target=target, live_file=None, profile=profile, token_file=token_file)
+
+
+def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
+    """Plan; a blocking problem (R7 ambiguity...) is printed like a validation error."""
+    try:
+        return plan(desired, live, Policy(target=target))
+    except PlanningError as exc:
+        for diagnostic in exc.diagnostics:
+            stderr.print(f"{diagnostic}", markup=False, highlight=False)
+        count = len(exc.diagnostics)
+        stderr.print(
+            f"{count} problem{'s' if count != 1 else ''} block planning; nothing was planned",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(int(ExitCode.ERROR)) from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file and a rename: never half a plan."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        fail(f"cannot write the plan to {path} ({exc.strerror}); check --out")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        fail(f"cannot write the plan to {path} ({exc.strerror}); check --out")
+
+
+def _emit(text: str) -> None:
+    # print(), not rich: the text is already rendered (and JSON must stay byte-exact).
+    stdout.file.write(text)
+    stdout.file.flush()
+
+
+@app.command("plan")
+def plan_command(
+    path: Path = PATH,
+    target: str | None = TARGET,
+    live_file: Path | None = LIVE_FILE,
+    profile: Profile = PROFILE,
+    token_file: Path | None = TOKEN_FILE,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        dir_okay=False,
+        metavar="FILE",
+        help="Also save the plan as JSON for `reconcile apply --plan FILE`.",
+    ),
+    fmt: OutputFormat = FORMAT,
+    detailed_exitcode: bool = typer.Option(
+        False,
+        "--detailed-exitcode",
+        help="Exit 2 when the plan has changes (0 when there are none, 1 on errors).",
+    ),
+) -> None:
+    """Show what apply would change, and why; nothing is written to the service."""
+    desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
+    live, label = _live_and_target(
+        target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+    )
+    result = _plan_or_exit(desired, live, label)
+    fmt = OutputFormat(fmt)
+    _emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
+    if out is not None:
+        write_atomically(out, result.to_json())
+        stderr.print(f"saved the plan to {out}", markup=False, highlight=False)
+    if detailed_exitcode and result.has_changes:
+        raise typer.Exit(int(ExitCode.CHANGES))
+
+
+@app.command()
+def drift(
+    path: Path = PATH,
+    target: str | None = TARGET,
+    live_file: Path | None = LIVE_FILE,
+    profile: Profile = PROFILE,
+    token_file: Path | None = TOKEN_FILE,
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
+    desired = load_or_exit(path)
+    live, label = _live_and_target(
+        target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+    )
+    report = Drift.of(_plan_or_exit(desired, live, label))
+    fmt = OutputFormat(fmt)
+    if fmt is OutputFormat.JSON:
+        _emit(render_drift_json(report))
+    elif fmt is OutputFormat.MARKDOWN:
+        _emit(render_drift_markdown(report))
+    else:
+        _emit(render_drift_text(report))
+    if report.exists:
+        raise typer.Exit(int(ExitCode.CHANGES))

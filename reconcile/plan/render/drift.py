@@ -1,0 +1,195 @@
+"""The drift report: pending operations grouped by kind, plus unmanaged users and groups.
+
+Drift exists when the plan has operations or when TeamViewer holds users or groups the
+desired state does not declare (R10, R13): both mean git no longer describes TeamViewer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from reconcile.plan.model import (
+    FORMAT_VERSION,
+    CreateUser,
+    Notice,
+    NoticeKind,
+    Operation,
+    Plan,
+    UpdateUser,
+)
+from reconcile.plan.render.markdown import MAX_COMMENT_CHARS, code, escape
+from reconcile.plan.render.text import build_text
+from reconcile.plan.wire import operation_to_dict, summary_to_dict
+
+# Kinds in report order; deactivations and reactivations are update_user operations
+# shown on their own because they change who can sign in.
+KINDS = (
+    "create_user",
+    "reactivate_user",
+    "update_user",
+    "create_group",
+    "update_group",
+    "deactivate_user",
+    "delete_group",
+)
+
+
+def kind_of(op: Operation) -> str:
+    if isinstance(op, UpdateUser):
+        if op.is_deactivation:
+            return "deactivate_user"
+        if op.is_reactivation:
+            return "reactivate_user"
+    return op.action.value
+
+
+def subject_of(op: Operation) -> str:
+    """The user's e-mail, or `group KEY`."""
+    if isinstance(op, CreateUser | UpdateUser):
+        return op.email
+    return f"group {op.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    plan: Plan
+    pending: dict[str, tuple[Operation, ...]]  # kind -> operations, only non-empty kinds
+    unmanaged_users: tuple[Notice, ...]
+    unmanaged_groups: tuple[Notice, ...]
+
+    @classmethod
+    def of(cls, plan: Plan) -> Drift:
+        pending = {
+            kind: ops
+            for kind in KINDS
+            if (ops := tuple(op for op in plan.operations if kind_of(op) == kind))
+        }
+        return cls(
+            plan=plan,
+            pending=pending,
+            unmanaged_users=plan.notices_of(NoticeKind.UNMANAGED_USER),
+            unmanaged_groups=plan.notices_of(NoticeKind.UNMANAGED_GROUP),
+        )
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.plan.operations or self.unmanaged_users or self.unmanaged_groups)
+
+    def line(self) -> str:
+        if not self.exists:
+            return "No drift: TeamViewer matches the desired state."
+        return (
+            f"Drift: {len(self.plan.operations)} pending changes, "
+            f"{len(self.unmanaged_users)} unmanaged users, "
+            f"{len(self.unmanaged_groups)} unmanaged groups."
+        )
+
+
+def render_drift_json(drift: Drift) -> str:
+    doc: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "target": drift.plan.target,
+        "drift": drift.exists,
+        "live_fingerprint": drift.plan.live_fingerprint,
+        "desired_fingerprint": drift.plan.desired_fingerprint,
+        "pending": {
+            kind: [operation_to_dict(op) for op in ops] for kind, ops in drift.pending.items()
+        },
+        "summary": summary_to_dict(drift.plan.summary),
+        "unmanaged_users": [
+            {"email": n.subject, "message": n.message} for n in drift.unmanaged_users
+        ],
+        "unmanaged_groups": [
+            {"name": n.subject, "message": n.message} for n in drift.unmanaged_groups
+        ],
+        "notices": [
+            {"kind": n.kind.value, "subject": n.subject, "message": n.message}
+            for n in drift.plan.notices
+        ],
+    }
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_drift_text(drift: Drift) -> str:
+    plan = drift.plan
+    lines: list[str] = []
+    if plan.target:
+        lines.append(f"Target: {plan.target}")
+    details = build_text(plan).plain.splitlines()
+    for kind, ops in drift.pending.items():
+        lines.append(f"\nPending {kind} ({len(ops)}):")
+        for op in ops:
+            lines.append(f"  {subject_of(op)}: {'; '.join(op.reasons)}")
+    if drift.unmanaged_users:
+        lines.append(f"\nUnmanaged users ({len(drift.unmanaged_users)}):")
+        lines += [f"  {n.message}" for n in drift.unmanaged_users]
+    if drift.unmanaged_groups:
+        lines.append(f"\nUnmanaged groups ({len(drift.unmanaged_groups)}):")
+        lines += [f"  {n.message}" for n in drift.unmanaged_groups]
+    paused = plan.notices_of(NoticeKind.PAUSED)
+    if paused:
+        lines.append(f"\n{paused[0].message}")
+    if plan.operations:
+        lines.append("\nThe pending changes in plan form:")
+        lines += [line for line in details if not line.startswith("Target: ")]
+    lines.append("")
+    lines.append(drift.line())
+    return "\n".join(lines) + "\n"
+
+
+def render_drift_markdown(drift: Drift, *, max_chars: int = MAX_COMMENT_CHARS) -> str:
+    plan = drift.plan
+    out = ["### reconcile drift report"]
+    if plan.target:
+        out.append(f"Target: {code(plan.target)}")
+    out += ["", f"**{drift.line()}**", ""]
+    out += ["| Kind | Count |", "|---|---:|"]
+    out += [f"| `{kind}` | {len(ops)} |" for kind, ops in drift.pending.items()]
+    out.append(f"| unmanaged users | {len(drift.unmanaged_users)} |")
+    out.append(f"| unmanaged groups | {len(drift.unmanaged_groups)} |")
+    sections: list[tuple[str, list[str]]] = [
+        (
+            f"Pending {kind} ({len(ops)})",
+            [f"- {code(subject_of(op))}: {escape('; '.join(op.reasons))}" for op in ops],
+        )
+        for kind, ops in drift.pending.items()
+    ]
+    if drift.unmanaged_users:
+        sections.append(
+            (
+                f"Unmanaged users ({len(drift.unmanaged_users)})",
+                [f"- {escape(n.message)}" for n in drift.unmanaged_users],
+            )
+        )
+    if drift.unmanaged_groups:
+        sections.append(
+            (
+                f"Unmanaged groups ({len(drift.unmanaged_groups)})",
+                [f"- {escape(n.message)}" for n in drift.unmanaged_groups],
+            )
+        )
+    text = "\n".join(out) + "\n"
+    budget = max_chars - 600
+    left_out = 0
+    for title, items in sections:
+        opening = f"\n<details><summary>{title}</summary>\n\n"
+        closing = "\n</details>\n"
+        if left_out or len(text) + len(opening) + len(closing) > budget:
+            left_out += len(items)
+            continue
+        text += opening
+        for item in items:
+            if left_out or len(text) + len(item) + 1 + len(closing) > budget:
+                left_out += 1
+                continue
+            text += item + "\n"
+        text += closing
+    if left_out:
+        text += (
+            f"\n> **Truncated:** {left_out} more entries are not shown, to fit a GitHub "
+            f"comment ({max_chars:,} characters). Run `reconcile drift --format json` for "
+            "the full report.\n"
+        )
+    return text
