@@ -8,7 +8,7 @@ use set operations in C rather than per-member Python code.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
@@ -78,11 +78,11 @@ class _TokenOf(dict[str, Token | None]):
         return self.pending.get(key)
 
 
-def _tokens(table: _TokenOf, keys: tuple[str, ...]) -> set[Token | None]:
-    """{table[k] for k in keys} in one C-level call (itemgetter), not a Python loop."""
+def _lookup(table: _TokenOf, keys: Sequence[str]) -> tuple[Token | None, ...]:
+    """(table[k] for k in keys) in one C-level call (itemgetter), not a Python loop."""
     if len(keys) > 1:
-        return set(itemgetter(*keys)(table))
-    return {table[keys[0]]} if keys else set()
+        return cast(tuple[Token | None, ...], itemgetter(*keys)(table))
+    return (table[keys[0]],) if keys else ()
 
 
 def _plain_dict(mapping: Mapping[K, V]) -> dict[K, V]:
@@ -220,33 +220,44 @@ class _Planner:
             else:
                 token = table.pending[key] = _Pending(key)
                 self.pending.add(token)
-        bound = self.bound
-        problems: list[Diagnostic] = []
-        for key, group in self.desired.groups.items():
-            misses = table.misses
-            tokens = _tokens(table, group.members)
-            if table.misses == misses:
-                pass  # every member exists live: the common case, decided in C
-            elif None in tokens:
-                unknown = [m for m in group.members if table[m] is None]
-                problems.append(
-                    Diagnostic(
-                        "undeclared_member",
-                        key,
-                        f"group '{key}' lists {_names(unknown)}, not declared under users: "
-                        "declare the user (with a name) or remove it from the group",
-                        group.location,
-                    )
+        # Distinct member strings first (C-level set unions), each translated once; the
+        # lookup table for the memberships is then keyed by those very string objects.
+        # The loader shares one string per address as written, so the million
+        # membership lookups below mostly hit by identity instead of comparing text.
+        groups = self.desired.groups
+        present: set[str] = set()
+        listed: set[str] = set()
+        for group in groups.values():
+            (present if group.present else listed).update(group.members)
+        listed |= present
+        distinct = list(listed)
+        misses = table.misses
+        tokens = _lookup(table, distinct)
+        by_member = _TokenOf()
+        by_member.update(zip(distinct, tokens, strict=True))
+        if table.misses != misses:  # users to create, or members nobody declared
+            unknown = {m for m, t in zip(distinct, tokens, strict=True) if t is None}
+            if unknown:
+                raise PlanningError(
+                    [
+                        Diagnostic(
+                            "undeclared_member",
+                            key,
+                            f"group '{key}' lists {_names(unknown.intersection(group.members))}"
+                            ", not declared under users: declare the user (with a name) or "
+                            "remove it from the group",
+                            group.location,
+                        )
+                        for key, group in groups.items()
+                        if not unknown.isdisjoint(group.members)
+                    ]
                 )
-                continue
-            else:
+        pending_members = {m for m, t in zip(distinct, tokens, strict=True) if type(t) is _Pending}
+        self.bound = cast(set[Token], set(_lookup(by_member, tuple(present))))
+        for key, group in groups.items():
+            self.group_tokens[key] = cast(set[Token], set(_lookup(by_member, group.members)))
+            if pending_members and not pending_members.isdisjoint(group.members):
                 self.with_pending.add(key)
-            member_tokens = cast(set[Token], tokens)  # None ruled out just above
-            self.group_tokens[key] = member_tokens
-            if group.present:
-                bound |= member_tokens
-        if problems:
-            raise PlanningError(problems)
 
     def _match_groups(self) -> dict[str, _Match]:
         """R7: by pinned id, else by renamed_from or exact name; two candidates block."""
@@ -258,6 +269,10 @@ class _Planner:
             group = self.desired.groups[key]
             if group.id is not None and group.id in live.groups_by_id:
                 match = _Match(live.groups_by_id[group.id], "id", group.id)
+            elif group.id is not None and not group.present:
+                # The pinned group is gone: it is deleted already. Falling back to its name
+                # would delete some other group that merely shares the name.
+                continue
             else:
                 # A live group carrying an old name and another carrying the new name both
                 # match: that is R7's ambiguity, not a rename onto an occupied name.

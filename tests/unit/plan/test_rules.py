@@ -309,6 +309,14 @@ def test_r9_deleted_group_is_deleted_and_lone_members_deactivated() -> None:
     assert "Contractors is deleted" in op.reasons[0]
 
 
+def test_r9_deleted_pinned_group_never_falls_back_to_another_group_by_name() -> None:
+    d = desired([du("a@x.test")], [dg("ops", "Ops", ["a@x.test"], id="g2", deleted=True)])
+    state = live([lu("u1", "a@x.test")], [lg("g2", "Ops (old)", ["u1"]), lg("g3", "Ops")])
+    assert [op.id for op in ops_of(plan(d, state), DeleteGroup)] == ["g2"]
+    after = converge(d, state)  # g3 only shares the name: it is not deleted next time
+    assert "g3" in after.groups_by_id
+
+
 def test_r9_deleted_group_absent_live_plans_nothing() -> None:
     d = desired([du("a@x.test")], [dg("old", "Old", ["a@x.test"], deleted=True)])
     assert plan(d, live()).operations == ()
