@@ -208,6 +208,10 @@ class ScimClient:
         self._on_request = on_request
         self._rng = rng or random.Random()
         self._http: httpx.AsyncClient | None = None
+        # Set once a request spent its whole retry budget unable to connect: the service
+        # is gone, so every later request fails at once instead of spending its own budget
+        # (a 10,000-operation apply would otherwise take hours to report the outage).
+        self._unreachable: TransportError | None = None
 
     def __repr__(self) -> str:
         return f"ScimClient(target={self.label!r}, profile={self.profile.value!r})"
@@ -301,6 +305,12 @@ class ScimClient:
         attempt = 0
         while True:
             attempt += 1
+            if self._unreachable is not None:
+                raise TransportError(
+                    f"{method} {shown} on {self.label}: not sent, the service stopped "
+                    f"accepting connections earlier in this run ({self._unreachable}); run "
+                    "again when it is back"
+                )
             await self._limiter.acquire()
             sent_at = time.time()
             t0 = time.perf_counter()
@@ -336,6 +346,8 @@ class ScimClient:
                 maybe_applied = maybe_applied or sent
                 delay = self._next_delay(attempt=attempt, started=started, hint=None)
                 if delay is None:
+                    if isinstance(exc, httpx.ConnectError):
+                        self._unreachable = lost
                     raise lost from exc
                 await asyncio.sleep(delay)
                 continue
