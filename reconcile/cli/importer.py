@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -17,6 +15,7 @@ from reconcile.cli.common import fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import PROFILE, TARGET, TOKEN_FILE, cli_errors, fetch_from
 from reconcile.desired.model import Desired, Location
+from reconcile.files import write_atomically
 from reconcile.importer import ImportStatus, build_import
 from reconcile.live.profiles import Profile
 
@@ -80,7 +79,10 @@ def import_(
     if to_stdout:
         stdout.print(text, markup=False, highlight=False, end="")
     else:
-        _write_atomically(out, text)
+        try:
+            write_atomically(out, text)
+        except OSError as exc:
+            fail(f"cannot write {out} ({exc.strerror}); check --output")
     stderr.print(
         f"wrote {len(result.new_users)} users and {len(result.new_groups)} groups to "
         f"{'stdout' if to_stdout else out}. Imported users are unbound until added to a "
@@ -110,16 +112,3 @@ def _without_file(desired: Desired, file: Path) -> Desired:
     users = {k: u for k, u in desired.users.items() if elsewhere(u.location)}
     groups = {k: g for k, g in desired.groups.items() if elsewhere(g.location)}
     return replace(desired, users=MappingProxyType(users), groups=MappingProxyType(groups))
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

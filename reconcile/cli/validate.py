@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from reconcile.cli.app import app
-from reconcile.cli.common import ExitCode, stderr
-from reconcile.desired import Desired, DesiredStateError, json_schema, load_desired
+from reconcile.cli.desired_input import load_result_or_exit
+from reconcile.desired import Desired, json_schema
 
 
 def schema_text() -> str:
@@ -36,18 +36,7 @@ def validate(
     ),
 ) -> None:
     """Check the desired state: every error with FILE:LINE:COLUMN, exit 1 if any."""
-    try:
-        result = load_desired(path)
-    except DesiredStateError as exc:
-        for diagnostic in exc.diagnostics:
-            stderr.print(f"{diagnostic}", markup=False, highlight=False)
-        count = len(exc.diagnostics)
-        stderr.print(
-            f"{count} error{'s' if count != 1 else ''} in {path}", markup=False, highlight=False
-        )
-        raise typer.Exit(int(ExitCode.ERROR)) from None
-    for warning in result.warnings:
-        stderr.print(f"{warning}", markup=False, highlight=False)
+    result = load_result_or_exit(path)
     print(f"{path}: valid: {summary(result.desired)}")
 
 

@@ -10,8 +10,6 @@ a diff between two snapshots shows exactly what changed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -19,6 +17,7 @@ from typing import Any, Final, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reconcile.files import write_atomically
 from reconcile.live.errors import LiveStateError, SnapshotError
 from reconcile.live.fetch import check_live
 from reconcile.live.model import Live, LiveGroup, LiveUser
@@ -98,16 +97,8 @@ def write_snapshot(live: Live, path: Path, *, target_label: str) -> None:
     """Write atomically: the file is either the old one or the complete new one."""
     text = render_snapshot(live, target_label=target_label)
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, text)
     except OSError as exc:
         raise SnapshotError(
             f"{path}: cannot write the snapshot ({exc.strerror or exc}); check that the "
