@@ -175,3 +175,5 @@ def assert_clean_failure_or_failures(run: Any) -> None:
     assert "Traceback" not in both, both
     assert "could not connect" in both, both
     assert "check the network" in both, both
+    # Once one request spent its retries unable to connect, the rest fail at once.
+    assert "not sent, the service stopped accepting connections" in both, both
