@@ -3,32 +3,55 @@
 A saved plan carries both; apply recomputes the live one and refuses a stale plan (R21).
 Canonical means: sorted by id / key, members sorted, no dependence on input order.
 Secrets never enter a fingerprint (the SSO customer id counts only as set / not set).
+
+The serialization joins strings with control-character separators rather than going
+through JSON (several times faster at a million member ids); whenever a value contains a
+separator, that part falls back to JSON, so the encoding stays unambiguous.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 
 from reconcile.desired.model import Desired
 from reconcile.live.model import Live, LiveGroup, LiveUser
 
-_SEP = "\x1f"  # unit separator: never part of an id or an e-mail key
+_SEP = "\x1f"  # unit separator, between fields and between member ids
+_ROW = "\x1e"  # record separator, between users
 
 
 def _joined(items: list[str]) -> str:
-    """`items` joined by _SEP, or JSON when an item contains _SEP (then joining would be
-    ambiguous). Joining is several times faster than JSON for a million member ids."""
+    """`items` joined by _SEP, or JSON when an item contains _SEP."""
     text = _SEP.join(items)
     if text.count(_SEP) != max(len(items) - 1, 0):
         return json.dumps(items, ensure_ascii=False)
     return text
 
 
+def _opt(value: str | None) -> str:
+    # NUL can be neither written in YAML nor sent as a SCIM string: a safe "unset" marker.
+    return "\x00" if value is None else value
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _rows(rows: Iterable[list[str]]) -> str:
+    """Many small records as one string (fields by _SEP, rows by _ROW), else JSON."""
+    materialized = list(rows)
+    text = _ROW.join([_SEP.join(row) for row in materialized])
+    separators = sum(len(row) - 1 for row in materialized) + max(len(materialized) - 1, 0)
+    if text.count(_SEP) + text.count(_ROW) != separators:
+        return json.dumps(materialized, ensure_ascii=False)
+    return text
+
+
 def _digest(document: list[object], records: list[tuple[list[object], str]]) -> str:
-    """sha256 of one JSON document (with each record's header and blob byte length),
-    then of every blob in order: unambiguous, and the megabytes of member ids go to the
-    hash as they are instead of through the JSON encoder."""
+    """sha256 of one JSON document (with each record's header and the byte length of its
+    blob), then of every blob in order."""
     blobs = [blob.encode("utf-8") for _, blob in records]
     headers = [[*header, len(data)] for (header, _), data in zip(records, blobs, strict=True)]
     digest = hashlib.sha256()
@@ -45,11 +68,13 @@ def _by_id(item: LiveUser | LiveGroup) -> str:
 
 def live_fingerprint(live: Live) -> str:
     """Users (id, email, name, active) and groups (id, name, sorted member ids), by id."""
-    users = [[u.id, u.email, u.display_name, u.active] for u in sorted(live.users, key=_by_id)]
+    users = _rows(
+        [u.id, u.email, u.display_name, _flag(u.active)] for u in sorted(live.users, key=_by_id)
+    )
     groups: list[tuple[list[object], str]] = [
         ([g.id, g.name], _joined(sorted(g.member_ids))) for g in sorted(live.groups, key=_by_id)
     ]
-    return _digest(["live", 1, users], groups)
+    return _digest(["live", 2], [(["users"], users), *groups])
 
 
 def desired_fingerprint(desired: Desired) -> str:
@@ -63,21 +88,21 @@ def desired_fingerprint(desired: Desired) -> str:
         tenant.enabled,
         [safety.max_deactivations, safety.max_deactivation_percent, safety.max_group_deletions],
     ]
-    users = [
+    users = _rows(
         [
             key,
             u.email,
-            u.first_name,
-            u.last_name,
-            u.display_name,
-            u.suspended,
-            u.password_expired,
-            u.language,
+            _opt(u.first_name),
+            _opt(u.last_name),
+            _opt(u.display_name),
+            _flag(u.suspended),
+            _flag(u.password_expired),
+            _opt(u.language),
         ]
         for key, u in sorted(desired.users.items())
-    ]
+    )
     groups: list[tuple[list[object], str]] = [
         ([key, g.name, g.id, list(g.renamed_from), str(g.state)], _joined(sorted(g.members)))
         for key, g in sorted(desired.groups.items())
     ]
-    return _digest(["desired", 1, tenant_doc, users], groups)
+    return _digest(["desired", 2, tenant_doc], [(["users"], users), *groups])

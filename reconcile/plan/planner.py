@@ -349,11 +349,11 @@ class _Planner:
         to_create: list[DesiredUser] = []
         changed: list[tuple[DesiredUser, LiveUser, tuple[str, str] | None, bool]] = []
         not_live: list[DesiredUser] = []
-        users_by_id = self.live.users_by_id
+        users_by_id = _plain_dict(self.live.users_by_id)
         for key, user in self.declared.items():
             token = token_of[key]
             # A str token is the live id (same object as the index key: a cheap lookup).
-            current = users_by_id[token] if isinstance(token, str) else None
+            current = users_by_id[token] if type(token) is str else None
             is_bound = token in bound
             want_active = is_bound and user.should_be_active  # R3
             if current is None:
