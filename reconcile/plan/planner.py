@@ -175,6 +175,7 @@ class _Planner:
         self.notices: list[Notice] = []
         self.created: set[str] = set()
         self.matches: dict[str, _Match] = {}
+        self._undeclared: list[str] | None = None
 
     def run(self) -> tuple[list[Operation], list[Notice]]:
         if not self.tenant.enabled:  # R16
@@ -494,12 +495,17 @@ class _Planner:
                 reasons[key] = "no longer in any present group (R5): " + "; ".join(parts)
         return reasons
 
+    def _undeclared_live_keys(self) -> list[str]:
+        """Keys of live users the desired state does not declare (a C-level set difference)."""
+        if self._undeclared is None:
+            self._undeclared = sorted(self.live_by_key.keys() - self.declared.keys())
+        return self._undeclared
+
     def _plan_unmanaged_users(self) -> None:
         """R13: live users not declared are reported; deactivated only on request."""
         deactivate = self.tenant.unmanaged_users is UnmanagedUsers.DEACTIVATE
-        for key, current in self.live_by_key.items():
-            if key in self.declared:
-                continue
+        for key in self._undeclared_live_keys():
+            current = self.live_by_key[key]
             if deactivate and current.active:
                 message = (
                     f"{current.email} ({current.id}) is not declared: deactivated because "
@@ -531,10 +537,10 @@ class _Planner:
             return
         by_name: dict[str, list[LiveUser]] = {}
         by_local: dict[str, list[LiveUser]] = {}
-        for key, current in self.live_by_key.items():
-            if key not in self.declared:
-                by_name.setdefault(current.display_name.strip(), []).append(current)
-                by_local.setdefault(key.rpartition("@")[0], []).append(current)
+        for key in self._undeclared_live_keys():
+            current = self.live_by_key[key]
+            by_name.setdefault(current.display_name.strip(), []).append(current)
+            by_local.setdefault(key.rpartition("@")[0], []).append(current)
         if not by_name:
             return
         for user in not_live:
