@@ -20,6 +20,7 @@ from reconcile.live.model import Live, LiveGroup, LiveUser
 
 _SEP = "\x1f"  # unit separator, between fields and between member ids
 _ROW = "\x1e"  # record separator, between users
+_NUL = "\x00"  # "unset": NUL can be neither written in YAML nor sent as a SCIM string
 
 
 def _joined(items: list[str]) -> str:
@@ -28,15 +29,6 @@ def _joined(items: list[str]) -> str:
     if text.count(_SEP) != max(len(items) - 1, 0):
         return json.dumps(items, ensure_ascii=False)
     return text
-
-
-def _opt(value: str | None) -> str:
-    # NUL can be neither written in YAML nor sent as a SCIM string: a safe "unset" marker.
-    return "\x00" if value is None else value
-
-
-def _flag(value: bool) -> str:
-    return "1" if value else "0"
 
 
 def _rows(rows: Iterable[list[str]]) -> str:
@@ -69,7 +61,8 @@ def _by_id(item: LiveUser | LiveGroup) -> str:
 def live_fingerprint(live: Live) -> str:
     """Users (id, email, name, active) and groups (id, name, sorted member ids), by id."""
     users = _rows(
-        [u.id, u.email, u.display_name, _flag(u.active)] for u in sorted(live.users, key=_by_id)
+        [u.id, u.email, u.display_name, "1" if u.active else "0"]
+        for u in sorted(live.users, key=_by_id)
     )
     groups: list[tuple[list[object], str]] = [
         ([g.id, g.name], _joined(sorted(g.member_ids))) for g in sorted(live.groups, key=_by_id)
@@ -92,12 +85,13 @@ def desired_fingerprint(desired: Desired) -> str:
         [
             key,
             u.email,
-            _opt(u.first_name),
-            _opt(u.last_name),
-            _opt(u.display_name),
-            _flag(u.suspended),
-            _flag(u.password_expired),
-            _opt(u.language),
+            # Inline rather than helper calls: this runs for every declared user.
+            _NUL if u.first_name is None else u.first_name,
+            _NUL if u.last_name is None else u.last_name,
+            _NUL if u.display_name is None else u.display_name,
+            "1" if u.suspended else "0",
+            "1" if u.password_expired else "0",
+            _NUL if u.language is None else u.language,
         ]
         for key, u in sorted(desired.users.items())
     )

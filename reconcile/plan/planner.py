@@ -254,7 +254,7 @@ class _Planner:
                         if not unknown.isdisjoint(group.members)
                     ]
                 )
-        pending_members = {m for m, t in zip(distinct, tokens, strict=True) if type(t) is _Pending}
+        pending_members = listed.intersection(table.pending)
         self.bound = cast(set[Token], set(_lookup(by_member, tuple(present))))
         for key, group in groups.items():
             self.group_tokens[key] = cast(set[Token], set(_lookup(by_member, group.members)))
