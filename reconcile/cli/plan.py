@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import typer
@@ -20,6 +18,7 @@ from reconcile.cli.live_options import (
     read_live,
 )
 from reconcile.desired.model import Desired
+from reconcile.files import write_atomically
 from reconcile.live.model import Live
 from reconcile.live.profiles import Profile
 from reconcile.live.snapshot import read_snapshot
@@ -77,22 +76,6 @@ def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
         raise typer.Exit(int(ExitCode.ERROR)) from None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file and a rename: never half a plan."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        fail(f"cannot write the plan to {path} ({exc.strerror}); check --out")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        fail(f"cannot write the plan to {path} ({exc.strerror}); check --out")
-
-
 def _emit(text: str) -> None:
     # print(), not rich: the text is already rendered (and JSON must stay byte-exact).
     stdout.file.write(text)
@@ -129,7 +112,10 @@ def plan_command(
     fmt = OutputFormat(fmt)
     _emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
     if out is not None:
-        write_atomically(out, result.to_json())
+        try:
+            write_atomically(out, result.to_json())
+        except OSError as exc:
+            fail(f"cannot write the plan to {out} ({exc.strerror or exc}); check --out")
         stderr.print(f"saved the plan to {out}", markup=False, highlight=False)
     if detailed_exitcode and result.has_changes:
         raise typer.Exit(int(ExitCode.CHANGES))
