@@ -163,3 +163,13 @@ def test_drift_reports_pending_changes_and_unmanaged_resources(repo: Path, tmp_p
     code, markdown, _ = run("drift", str(repo), "--live", str(path), "--format", "markdown")
     assert code == 2
     assert "| unmanaged users | 1 |" in markdown
+
+
+def test_plan_out_to_an_unwritable_place_fails_cleanly(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "plan.json"
+    code, _, stderr = run(
+        "plan", str(repo), "--live", str(snapshot(tmp_path, live())), "--out", str(out)
+    )
+    assert code == 1
+    assert "check --out" in stderr
+    assert not out.exists()
