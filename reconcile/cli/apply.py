@@ -21,7 +21,7 @@ from reconcile.cli.live_options import (
     cli_errors,
     open_client,
 )
-from reconcile.cli.progress import ApplyProgress, log_line
+from reconcile.cli.progress import ApplyProgress, fetching
 from reconcile.desired.model import Desired
 from reconcile.live.fetch import fetch_live
 from reconcile.live.profiles import Profile
@@ -106,8 +106,8 @@ async def _run(
         rate_limit_rps=rate_limit,
         max_concurrency=concurrency,
     ) as client:
-        log_line(f"reading live state from {client.label}")
-        live = await fetch_live(client)
+        with fetching(client.label):
+            live = await fetch_live(client)
         fresh = plan(desired, live, Policy(target=client.label))
         chosen = fresh if plan_file is None else _saved_plan_or_refuse(plan_file, fresh)
         if chosen is None:

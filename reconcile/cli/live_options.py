@@ -26,6 +26,7 @@ import typer
 
 from reconcile.cli.app import state
 from reconcile.cli.common import fail, stderr
+from reconcile.cli.progress import fetching
 from reconcile.errors import ReconcileError
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import ConfigurationError
@@ -158,7 +159,8 @@ async def fetch_from(
     *, target: str | None, profile: Profile, token_file: Path | None
 ) -> tuple[Live, str]:
     async with open_client(target=target, profile=profile, token_file=token_file) as client:
-        return await fetch_live(client), client.label
+        with fetching(client.label):
+            return await fetch_live(client), client.label
 
 
 def read_live(

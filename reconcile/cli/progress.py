@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -27,6 +29,17 @@ def log_line(message: str) -> None:
     """A plain progress line on stderr (timestamped when not on a terminal)."""
     prefix = "" if stderr.is_terminal else f"{_stamp()} "
     stderr.print(f"{prefix}{message}", markup=False, highlight=False)
+
+
+@contextmanager
+def fetching(label: str) -> Iterator[None]:
+    """While the live state is read: a spinner on a terminal, one log line otherwise."""
+    if stderr.is_terminal:
+        with stderr.status(f"reading live state from {label}", spinner="dots"):
+            yield
+        return
+    log_line(f"reading live state from {label}")
+    yield
 
 
 class ApplyProgress:
