@@ -11,7 +11,7 @@ import typer
 from reconcile.apply import ApplyResult, apply_plan
 from reconcile.audit import DEFAULT_AUDIT_LOG, AuditLog, new_run_id
 from reconcile.cli.app import app
-from reconcile.cli.common import ExitCode, fail, stderr, stdout
+from reconcile.cli.common import ExitCode, emit, fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
     PROFILE,
@@ -112,7 +112,7 @@ async def _run(
         chosen = fresh if plan_file is None else _saved_plan_or_refuse(plan_file, fresh)
         if chosen is None:
             return ExitCode.REFUSED
-        stdout.print(render_text(chosen, color=stdout.is_terminal), markup=False, end="")
+        emit(render_text(chosen, color=stdout.is_terminal))
         if not chosen.has_changes:
             return ExitCode.OK
         if not _gates_pass(chosen, allow_mass_change=allow_mass_change):
@@ -163,7 +163,7 @@ def _saved_plan_or_refuse(plan_file: Path, fresh: Plan) -> Plan | None:
         markup=False,
         highlight=False,
     )
-    stdout.print(render_text(fresh, color=stdout.is_terminal), markup=False, end="")
+    emit(render_text(fresh, color=stdout.is_terminal))
     return None
 
 

@@ -34,3 +34,10 @@ def fail(message: str, *, code: ExitCode = ExitCode.ERROR) -> NoReturn:
 
 def is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def emit(text: str) -> None:
+    """Write already-rendered text to stdout as it is (no rich markup or highlighting:
+    colour codes from a renderer pass through, and JSON stays byte-exact)."""
+    stdout.file.write(text)
+    stdout.file.flush()

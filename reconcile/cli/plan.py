@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from reconcile.cli.app import app
-from reconcile.cli.common import ExitCode, fail, stderr, stdout
+from reconcile.cli.common import ExitCode, emit, fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
     LIVE_FILE,
@@ -76,12 +76,6 @@ def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
         raise typer.Exit(int(ExitCode.ERROR)) from None
 
 
-def _emit(text: str) -> None:
-    # print(), not rich: the text is already rendered (and JSON must stay byte-exact).
-    stdout.file.write(text)
-    stdout.file.flush()
-
-
 @app.command("plan")
 def plan_command(
     path: Path = PATH,
@@ -110,7 +104,7 @@ def plan_command(
     )
     result = _plan_or_exit(desired, live, label)
     fmt = OutputFormat(fmt)
-    _emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
+    emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
     if out is not None:
         try:
             write_atomically(out, result.to_json())
@@ -138,10 +132,10 @@ def drift(
     report = Drift.of(_plan_or_exit(desired, live, label))
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.JSON:
-        _emit(render_drift_json(report))
+        emit(render_drift_json(report))
     elif fmt is OutputFormat.MARKDOWN:
-        _emit(render_drift_markdown(report))
+        emit(render_drift_markdown(report))
     else:
-        _emit(render_drift_text(report))
+        emit(render_drift_text(report))
     if report.exists:
         raise typer.Exit(int(ExitCode.CHANGES))
