@@ -432,8 +432,9 @@ def _control(emu: Emulator) -> list[Route]:
                 raise ScimError(400, str(exc), scim_type="invalidValue") from exc
         return emu.faults.faults.as_dict()
 
-    async def health(request: Request) -> dict[str, Any]:
-        return {"ok": True}
+    async def health(request: Request) -> Response:
+        # Not behind guard(), which turns a handler's dict into JSON: answer JSON here.
+        return JSONResponse({"ok": True})
 
     return [
         Route("/reset", guard(reset), methods=["POST"]),
