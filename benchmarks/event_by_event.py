@@ -186,7 +186,11 @@ async def _groups(desired: Desired, client: _Sequential, ids: dict[str, str]) ->
         if match is None:
             if not want:
                 continue  # an empty group is not created (R6)
-            body: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "displayName": group.name, "members": []}
+            body: dict[str, Any] = {
+                "schemas": [GROUP_SCHEMA],
+                "displayName": group.name,
+                "members": [],
+            }
             live_id = _ok(await client.send("create group", "POST", "Groups", body=body))["id"]
             have: set[str] = set()
         else:
