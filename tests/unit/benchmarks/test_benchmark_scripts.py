@@ -65,6 +65,8 @@ def test_run_reports_every_figure_at_the_lower_bound_and_converges(
             "0",
             "--rate-limit",
             "0",
+            "--page-latency-ms",
+            "50",
             "--drift",
             "0.05",
             "--out",
@@ -78,6 +80,7 @@ def test_run_reports_every_figure_at_the_lower_bound_and_converges(
     assert row["users"] == 120
     for section, fields in {
         "fetch": ("seconds", "requests", "pages_bound", "seconds_bound"),
+        "fetch_paged": ("seconds", "requests", "page_latency_s", "seconds_bound"),
         "plan": ("seconds", "peak_rss_mb", "operations", "write_bound"),
         "apply": ("seconds", "requests", "seconds_bound", "failed"),
         "replan": ("operations",),
@@ -89,6 +92,10 @@ def test_run_reports_every_figure_at_the_lower_bound_and_converges(
     # A tenant with drift has work to do, done in exactly the fewest requests (R18).
     assert row["plan"]["operations"] > 0
     assert row["fetch"]["requests"] == row["fetch"]["pages_bound"] == 2
+    assert row["fetch_paged"]["requests"] == 2
+    assert row["fetch_paged"]["same_state"] is True
+    # One round of two pages (users, groups) at 50 ms each: never faster than the latency.
+    assert row["fetch_paged"]["seconds"] >= row["fetch_paged"]["seconds_bound"] == 0.05
     assert row["apply"]["requests"] == row["plan"]["write_bound"]
     assert row["apply"]["failed"] == 0
     assert row["requests_total"] == row["requests_bound"]
