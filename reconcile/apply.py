@@ -151,6 +151,16 @@ async def _execute(
         return Outcome(op, Status.DONE, live_id=op.id)
     except ReconcileError as exc:
         return Outcome(op, Status.FAILED, live_id=getattr(op, "id", None), message=str(exc))
+    except Exception as exc:  # a bug or an unforeseen library error: still one operation
+        # Never let one operation abort the run: later phases (and their audit events)
+        # must still happen. The message names the type so the bug can be reported.
+        return Outcome(
+            op,
+            Status.FAILED,
+            live_id=getattr(op, "id", None),
+            message=f"unexpected {type(exc).__name__}: {exc}; run plan again, and report "
+            "this error if it repeats",
+        )
 
 
 async def _create_user(

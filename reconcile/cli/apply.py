@@ -115,7 +115,9 @@ async def _run(
         emit(render_text(chosen, color=stdout.is_terminal))
         if not chosen.has_changes:
             return ExitCode.OK
-        if not _gates_pass(chosen, allow_mass_change=allow_mass_change):
+        # The gates are judged on the fresh plan, never on a saved file's own safety block
+        # (which anyone could edit); a saved plan is only accepted when it equals it.
+        if not _gates_pass(fresh, allow_mass_change=allow_mass_change):
             return ExitCode.REFUSED
         if not auto_approve and not typer.confirm(
             f"Apply {len(chosen.operations)} operations to {client.label}?", err=True

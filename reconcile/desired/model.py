@@ -14,8 +14,12 @@ from types import MappingProxyType
 
 
 def email_key(email: str) -> str:
-    """R1: a user is their e-mail, compared case-insensitively after trimming."""
-    return email.strip().casefold()
+    """R1: a user is their e-mail, compared case-insensitively after trimming.
+
+    `lower()`, not `casefold()`: case folding also merges different addresses
+    (`straße` and `strasse`), which would bind one person's access to another's account.
+    """
+    return email.strip().lower()
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -351,6 +351,29 @@ class ScimClient:
                     raise lost from exc
                 await asyncio.sleep(delay)
                 continue
+            except httpx.HTTPError as exc:
+                # An answer arrived but could not be read (e.g. a corrupt compressed body
+                # from a proxy): the service may have acted, so a create is settled by a
+                # look-up (R17) and nothing else is repeated blindly.
+                self._record(
+                    RequestRecord(
+                        method=method,
+                        path=shown,
+                        sent_at=sent_at,
+                        status=None,
+                        duration=time.perf_counter() - t0,
+                        attempt=attempt,
+                        error=type(exc).__name__,
+                    )
+                )
+                unreadable = UnexpectedResponseError(
+                    f"{method} {shown} on {self.label}: the answer could not be read "
+                    f"({type(exc).__name__}); check for a proxy altering responses, then run "
+                    "plan again"
+                )
+                if not idempotent:
+                    raise _OutcomeUnknown(unreadable) from exc
+                raise unreadable from exc
 
             self._record(
                 RequestRecord(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tests.integration.e2e.conftest import Workspace, drop_robin, groups_by_name, users_by_email
@@ -223,3 +225,20 @@ def test_import_writes_valid_yaml_for_undeclared_users(demo: Workspace) -> None:
     again = demo.run("import", "desired_state")
     assert again.code == 1
     assert "--force" in again.stderr
+
+
+def test_a_saved_plan_cannot_vouch_for_its_own_safety_r20(demo: Workspace) -> None:
+    """Editing `"passes": true` into a plan file does not get it past the gates."""
+    drop_robin(demo)
+    tenant = (demo.desired / "tenant.yaml").read_text(encoding="utf-8")
+    demo.write("tenant.yaml", tenant.replace("max_deactivations: 10", "max_deactivations: 1"))
+    assert demo.run("plan", "desired_state", "--out", "plan.json").code == 0
+    saved = json.loads((demo.root / "plan.json").read_text(encoding="utf-8"))
+    for gate in saved["safety"].values():
+        gate["passes"] = True
+    (demo.root / "plan.json").write_text(json.dumps(saved), encoding="utf-8")
+
+    refused = demo.run("apply", "desired_state", "--plan", "plan.json", "--auto-approve")
+    assert refused.code == 3, refused.stderr
+    assert "max_deactivations" in refused.stderr
+    assert demo.writes() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,8 +196,6 @@ def test_audit_events_use_directory_insights_names(tmp_path: Path) -> None:
     client = FakeClient(fail={"robin@x.test": _foreign("robin@x.test")})
     with AuditLog(path=tmp_path / "a.jsonl", run_id="r") as log:
         _run(plan, client, audit=log)
-    import json
-
     events = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert [(e["event_type"], e["resource"], e["success"]) for e in events] == [
         ("user_create_provision", "a@x.test", True),
@@ -213,3 +212,14 @@ def test_audit_events_use_directory_insights_names(tmp_path: Path) -> None:
 def test_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError, match="concurrency"):
         _run(_plan(), FakeClient(), concurrency=0)
+
+
+def test_an_unexpected_exception_fails_one_operation_not_the_run() -> None:
+    plan = _plan(
+        UpdateUser(email="a@x.test", id="u1", active=(False, True)),
+        UpdateUser(email="b@x.test", id="u2", active=(True, False)),
+        DeleteGroup(key="old", id="g9", name="Old"),
+    )
+    result = _run(plan, FakeClient(fail={"u1": RuntimeError("library bug")}))
+    assert [o.status for o in result.outcomes] == [Status.FAILED, Status.DONE, Status.DONE]
+    assert "unexpected RuntimeError" in (result.outcomes[0].message or "")
