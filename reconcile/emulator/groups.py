@@ -111,17 +111,18 @@ class Groups:
                 if matches(node, doc, case_exact=_case_exact):
                     docs.append(g)
             total, page_groups = len(docs), docs[offset : offset + limit]
+            names = (
+                self.store.user_names(uid for g in page_groups for uid in g.members)
+                if want_members
+                else None
+            )
         else:
+            names = {} if want_members else None  # filled with the members, one query
             with self.store.lock:
                 total = self.store.count_groups()
                 page_groups = self.store.list_groups(
-                    offset=offset, limit=limit, with_members=want_members
+                    offset=offset, limit=limit, with_members=want_members, names=names
                 )
-        names = (
-            self.store.user_names(uid for g in page_groups for uid in g.members)
-            if want_members
-            else None
-        )
         return list_response(
             [
                 project(

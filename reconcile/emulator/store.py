@@ -286,17 +286,32 @@ class Store:
             version=row[6],
         )
 
-    def _attach_members(self, groups: list[GroupRow]) -> None:
+    def _attach_members(
+        self, groups: list[GroupRow], *, names: dict[str, str | None] | None = None
+    ) -> None:
+        """Load the members; with `names`, also fill it with their display names in the
+        same query (a page of 1,000 groups has 100,000 members: one pass, not two)."""
         by_id = {g.id: g for g in groups}
         ids = list(by_id)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for gid, uid in self.conn.execute(
-                f"SELECT group_id, user_id FROM members WHERE group_id IN ({marks}) ORDER BY seq",
+            if names is None:
+                for gid, uid in self.conn.execute(
+                    f"SELECT group_id, user_id FROM members WHERE group_id IN ({marks})"
+                    " ORDER BY seq",
+                    chunk,
+                ):
+                    by_id[gid].members.append(uid)
+                continue
+            for gid, uid, name in self.conn.execute(
+                "SELECT m.group_id, m.user_id, u.display_name FROM members m"
+                f" LEFT JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({marks})"
+                " ORDER BY m.seq",
                 chunk,
             ):
                 by_id[gid].members.append(uid)
+                names[uid] = name
 
     def get_group(self, group_id: str, *, with_members: bool = True) -> GroupRow | None:
         with self.lock:
@@ -315,8 +330,15 @@ class Store:
             return int(self.conn.execute("SELECT count(*) FROM groups").fetchone()[0])
 
     def list_groups(
-        self, *, offset: int = 0, limit: int | None = None, with_members: bool = True
+        self,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        with_members: bool = True,
+        names: dict[str, str | None] | None = None,
     ) -> list[GroupRow]:
+        """A window of groups in creation order; `names` (optional) is filled with the
+        members' display names."""
         with self.lock:
             groups = [
                 self._group(r)
@@ -326,7 +348,7 @@ class Store:
                 )
             ]
             if with_members:
-                self._attach_members(groups)
+                self._attach_members(groups, names=names)
         return groups
 
     def insert_group(
