@@ -1,8 +1,9 @@
 """The scale benchmark: reconcile against the emulator, beside its lower bounds and beside
 the event-by-event strategy of directory connectors, for several tenant sizes.
 
-    .venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--latency-ms 100]
-        [--rate-limit 100] [--baseline-sizes 1000] [--out benchmarks/out]
+    .venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--latency-ms 50]
+        [--rate-limit 50] [--page-latency-ms 2000] [--baseline-sizes 1000]
+        [--out benchmarks/out]          (defaults shown; see BENCHMARKS.md)
 
 For each size: generate the tenant (benchmarks/generate.py), start `reconcile emulator
 serve` in a subprocess on 127.0.0.1 seeded with it (so this process's RSS is only the
@@ -478,17 +479,20 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="reconcile against the emulator, beside the lower bounds and beside "
+        "the event-by-event strategy (see BENCHMARKS.md)"
+    )
     parser.add_argument("--sizes", default="1000,10000,100000", help="users per tenant")
     parser.add_argument("--baseline-sizes", default="1000", help="sizes that also run the baseline")
-    parser.add_argument("--latency-ms", type=float, default=100.0)
-    parser.add_argument("--rate-limit", type=float, default=100.0, help="req/s; 0 = none")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--rate-limit", type=float, default=50.0, help="req/s; 0 = none")
     parser.add_argument("--rate-limit-burst", type=int, default=10)
     parser.add_argument(
         "--page-latency-ms", type=float, default=2000.0, help="slow-page fetch; 0 = skip it"
     )
     parser.add_argument("--fetch-concurrency", type=int, default=8)
-    parser.add_argument("--apply-concurrency", type=int, default=32)
+    parser.add_argument("--apply-concurrency", type=int, default=16)
     parser.add_argument("--plan-repeat", type=int, default=3, help="plan N times, report best")
     parser.add_argument("--drift", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=20_240_601)
