@@ -570,11 +570,17 @@ class ScimClient:
         )
         return [self._parse(GroupResource, "GET", "/Groups", item).to_live() for item in items]
 
-    async def find_user(self, *, email: str, display_name: str | None = None) -> LiveUser | None:
+    async def find_user(
+        self, *, email: str, display_name: str | None = None, exhaustive: bool = True
+    ) -> LiveUser | None:
         """The user inside the company with this e-mail (R1), or None.
 
         `rfc7644` filters on userName. `teamviewer` cannot filter by e-mail: it filters on
         the display name and falls back to the full list, so the answer is always certain.
+        `exhaustive=False` trusts a display-name filter that the service answered: right
+        after our own create whose answer was lost, the user can only exist with the exact
+        name we sent. That spares a full listing per lost answer, which under a burst of
+        faults (while other creates change the listing) would itself fail.
         """
         key = email_key(email)
         if self.profile.traits.email_filter:
@@ -587,10 +593,12 @@ class ScimClient:
             try:
                 candidates = await self.list_users(filter=query)
             except BadRequest:
-                candidates = []  # the filter is not supported: the full list decides
-            for user in candidates:
+                candidates = None  # the filter is not supported: the full list decides
+            for user in candidates or ():
                 if user.key == key:
                     return user
+            if candidates is not None and not exhaustive:
+                return None
         for user in await self.list_users():
             if user.key == key:
                 return user
@@ -663,7 +671,7 @@ class ScimClient:
             except _OutcomeUnknown as unknown:
                 uncertain = True
                 found = await self._settle_user(
-                    email=email, display_name=display_name, cause=unknown
+                    email=email, display_name=display_name, cause=unknown, exhaustive=False
                 )
                 if found is not None:
                     return found.id
@@ -701,10 +709,12 @@ class ScimClient:
             return self._parse(CreatedResource, "POST", "/Users", response).id
 
     async def _settle_user(
-        self, *, email: str, display_name: str, cause: BaseException
+        self, *, email: str, display_name: str, cause: BaseException, exhaustive: bool = True
     ) -> LiveUser | None:
         try:
-            return await self.find_user(email=email, display_name=display_name)
+            return await self.find_user(
+                email=email, display_name=display_name, exhaustive=exhaustive
+            )
         except LiveError as exc:
             raise UnknownOutcomeError(
                 f"creating {email}: the outcome is unknown ({cause}) and the look-up "
