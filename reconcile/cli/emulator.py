@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import typer
@@ -43,7 +44,7 @@ def _load_tokens(path: Path) -> dict[str, frozenset[str]]:
 @emulator_app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
-    port: int = typer.Option(8080, help="Port to bind (0 = any free port)."),
+    port: int = typer.Option(8080, min=0, max=65535, help="Port to bind (0 = any free port)."),
     db: Path | None = typer.Option(
         None, "--db", help="SQLite file (kept across restarts); in memory when omitted."
     ),
@@ -133,14 +134,29 @@ def serve(
                     stderr.print(f"seeded {counts}", highlight=False)
         except (SeedFileError, SeedError) as exc:
             fail(str(exc))
+    # Bind here, not in uvicorn: a busy port is a one-line error (uvicorn exits 3, our
+    # "refused" code), and with --port 0 the announced URL carries the real port.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        store.close()
+        fail(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host")
+    bound_port = sock.getsockname()[1]
     mode = "RFC 7644 strict" if rfc_strict else "TeamViewer"
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
     stderr.print(
-        f"emulator ({mode} mode) on http://{host}:{port}/scim/v2, control API at /_emulator",
+        f"emulator ({mode} mode) on http://{shown}:{bound_port}/scim/v2, control API at /_emulator",
         highlight=False,
     )
+    server = uvicorn.Server(
+        uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
+    )
     try:
-        uvicorn.run(
-            asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-        )
+        server.run(sockets=[sock])
     finally:
+        sock.close()
         store.close()
