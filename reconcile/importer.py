@@ -39,8 +39,8 @@ class Import:
     def to_yaml(self, *, live: Live, schema_ref: str | None = ".schema.json") -> str:
         header = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
         header += (
-            "# Imported from TeamViewer by `reconcile import`. Users listed here are not in\n"
-            "# any group yet: add them to a group, or the next plan deactivates them (R3).\n"
+            "# Imported from TeamViewer by `reconcile import`. A user here who is in no present\n"
+            "# group is unbound: add them to a group, or the next plan deactivates them (R3).\n"
         )
         document: dict[str, Any] = {"users": [_user_entry(u) for u in self.new_users]}
         if self.new_groups:

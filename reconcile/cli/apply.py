@@ -26,7 +26,7 @@ from reconcile.desired.model import Desired
 from reconcile.live.fetch import fetch_live
 from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
-from reconcile.plan import Plan, Policy, plan
+from reconcile.plan import Gate, Plan, Policy, plan
 from reconcile.plan.render import render_text
 
 STATE_DIR = Path(".reconcile")
@@ -62,10 +62,10 @@ def apply(
     ),
 ) -> None:
     """Make TeamViewer match the desired state: users are never deleted, only deactivated."""
-    if not auto_approve and not sys.stdin.isatty():
+    if plan_file is not None and not path.exists():
         fail(
-            "refusing to apply without confirmation: there is no terminal to ask on; "
-            "review the plan, then pass --auto-approve"
+            f"{path} not found: `apply --plan` plans again from the desired state to check "
+            "that the saved plan is still current (R21); pass the desired-state folder as PATH"
         )
     desired = load_or_exit(path)
     with cli_errors(), exclusive(STATE_DIR):
@@ -119,6 +119,14 @@ async def _run(
         # (which anyone could edit); a saved plan is only accepted when it equals it.
         if not _gates_pass(fresh, allow_mass_change=allow_mass_change):
             return ExitCode.REFUSED
+        if not auto_approve and not sys.stdin.isatty():
+            stderr.print(
+                "error: refusing to apply without confirmation: there is no terminal to ask "
+                "on; review the plan above, then pass --auto-approve",
+                markup=False,
+                highlight=False,
+            )
+            return ExitCode.ERROR
         if not auto_approve and not typer.confirm(
             f"Apply {len(chosen.operations)} operations to {client.label}?", err=True
         ):
@@ -190,12 +198,17 @@ def _gates_pass(chosen: Plan, *, allow_mass_change: bool) -> bool:
             markup=False,
             highlight=False,
         )
-    stderr.print(
-        "nothing was changed. If this is intended, raise the limit under tenant.safety in "
-        "the desired state, or pass --allow-mass-change to override the gates for this run.",
-        markup=False,
-        highlight=False,
-    )
+    if any(gate.gate is Gate.EMPTY_DESIRED for gate in failed):
+        advice = (
+            "check that PATH is the right folder; if emptying it is intended, pass "
+            "--allow-mass-change"
+        )
+    else:
+        advice = (
+            "if this is intended, raise the limit under tenant.safety in the desired state, "
+            "or pass --allow-mass-change to override the gates for this run"
+        )
+    stderr.print(f"nothing was changed; {advice}.", markup=False, highlight=False)
     return False
 
 

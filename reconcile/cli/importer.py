@@ -84,12 +84,17 @@ def import_(
         except OSError as exc:
             fail(f"cannot write {out} ({exc.strerror}); check --output")
     stderr.print(
-        f"wrote {len(result.new_users)} users and {len(result.new_groups)} groups to "
+        f"wrote {_count(len(result.new_users), 'user')} and "
+        f"{_count(len(result.new_groups), 'group')} to "
         f"{'stdout' if to_stdout else out}. Imported users are unbound until added to a "
         "group: the next plan deactivates them (R3) unless a present group lists them.",
         markup=False,
         highlight=False,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _schema_ref(out: Path, folder: Path) -> str | None:

@@ -129,6 +129,7 @@ def test_apply_without_terminal_needs_auto_approve(demo: Workspace) -> None:
     refused = demo.run("apply", "desired_state")
     assert refused.code == 1
     assert "--auto-approve" in refused.stderr
+    assert "Plan: " in refused.stdout  # the plan is shown before refusing
     assert demo.writes() == 0
 
 
