@@ -19,7 +19,7 @@ from reconcile.plan.model import (
     Plan,
     UpdateUser,
 )
-from reconcile.plan.render.markdown import MAX_COMMENT_CHARS, code, escape
+from reconcile.plan.render.markdown import MAX_COMMENT_CHARS, add_sections, code, escape
 from reconcile.plan.render.text import build_text
 from reconcile.plan.wire import operation_to_dict, summary_to_dict
 
@@ -171,21 +171,7 @@ def render_drift_markdown(drift: Drift, *, max_chars: int = MAX_COMMENT_CHARS) -
             )
         )
     text = "\n".join(out) + "\n"
-    budget = max_chars - 600
-    left_out = 0
-    for title, items in sections:
-        opening = f"\n<details><summary>{title}</summary>\n\n"
-        closing = "\n</details>\n"
-        if left_out or len(text) + len(opening) + len(closing) > budget:
-            left_out += len(items)
-            continue
-        text += opening
-        for item in items:
-            if left_out or len(text) + len(item) + 1 + len(closing) > budget:
-                left_out += 1
-                continue
-            text += item + "\n"
-        text += closing
+    text, left_out = add_sections(text, sections, max_chars=max_chars)
     if left_out:
         text += (
             f"\n> **Truncated:** {left_out} more entries are not shown, to fit a GitHub "

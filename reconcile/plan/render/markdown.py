@@ -35,6 +35,29 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def add_sections(
+    text: str, sections: list[tuple[str, list[str]]], *, max_chars: int
+) -> tuple[str, int]:
+    """Append collapsible sections while they fit in `max_chars` (less room for the
+    truncation note); the new text and how many items were left out."""
+    budget = max_chars - _NOTE_RESERVE
+    left_out = 0
+    for title, items in sections:
+        opening = f"\n<details><summary>{title}</summary>\n\n"
+        closing = "\n</details>\n"
+        if left_out or len(text) + len(opening) + len(closing) > budget:
+            left_out += len(items)
+            continue
+        text += opening
+        for item in items:
+            if left_out or len(text) + len(item) + 1 + len(closing) > budget:
+                left_out += 1
+                continue
+            text += item + "\n"
+        text += closing
+    return text, left_out
+
+
 def _member(ref: MemberRef) -> str:
     return code(ref.email)
 
@@ -141,21 +164,7 @@ def render_markdown(plan: Plan, *, max_chars: int = MAX_COMMENT_CHARS) -> str:
                 ],
             )
         )
-    budget = max_chars - _NOTE_RESERVE
-    left_out = 0
-    for title, items in sections:
-        opening = f"\n<details><summary>{title}</summary>\n\n"
-        closing = "\n</details>\n"
-        if left_out or len(out) + len(opening) + len(closing) > budget:
-            left_out += len(items)
-            continue
-        out += opening
-        for item in items:
-            if left_out or len(out) + len(item) + 1 + len(closing) > budget:
-                left_out += 1
-                continue
-            out += item + "\n"
-        out += closing
+    out, left_out = add_sections(out, sections, max_chars=max_chars)
     if left_out:
         out += (
             f"\n> **Truncated:** {left_out} more operations and notices are not shown, to "

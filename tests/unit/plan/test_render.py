@@ -107,3 +107,15 @@ def test_json_renderer_is_the_contract() -> None:
     assert render_json(p) == p.to_json()
     assert json.loads(render(p, OutputFormat.JSON))["format_version"] == 1
     assert render(p, OutputFormat.MARKDOWN) == render_markdown(p)
+
+
+def test_drift_markdown_is_capped_with_a_truncation_note_too() -> None:
+    from reconcile.plan.render.drift import Drift, render_drift_markdown
+
+    unmanaged = [lu(f"u{i}", f"stray{i:05d}@example.test", f"Stray {i}") for i in range(3000)]
+    p: Plan = plan(desired([], []), live(unmanaged))
+    md = render_drift_markdown(Drift.of(p))
+    assert len(md) <= 65_000
+    assert "**Truncated:**" in md
+    assert md.count("<details>") == md.count("</details>")
+    assert "Truncated" not in render_drift_markdown(Drift.of(p), max_chars=10_000_000)
