@@ -48,6 +48,9 @@ class _Collected:
     groups: list[GroupEntry] = field(default_factory=list)
     # e-mails of users whose entry has errors: already reported, so not "undeclared" members
     invalid_user_keys: set[str] = field(default_factory=set)
+    # (e-mail key, where) of those entries: still checked for duplicates, so that a run
+    # reports a duplicate e-mail even when one of the two entries has another error
+    invalid_users: list[tuple[str, Location]] = field(default_factory=list)
 
     def error(self, location: Location | None, message: str) -> None:
         self.diagnostics.append(Diagnostic(location, message))
@@ -225,6 +228,8 @@ def _collect(
                     email = node.get("email") if isinstance(node, dict) else None
                     if isinstance(email, str):
                         collected.invalid_user_keys.add(email_key(email))
+                        mark = node.value_marks.get("email", node.mark)
+                        collected.invalid_users.append((email_key(email), locate(mark)))
                     continue
                 location = locate(users.item_marks[index])
                 problem = user.name_problem()

@@ -78,6 +78,7 @@ def build_desired(collected: _Collected) -> Desired:
     report = collected.diagnostics
     tenant = _merge_tenant(collected.tenant, report)
     users = _merge_users(collected.users, report)
+    _check_invalid_duplicates(collected.invalid_users, users, report)
     groups = _merge_groups(collected.groups, users, collected.invalid_user_keys, report)
     return Desired(tenant=tenant, users=MappingProxyType(users), groups=MappingProxyType(groups))
 
@@ -143,6 +144,24 @@ def _merge_users(entries: Iterable[UserEntry], report: list[Diagnostic]) -> dict
             location=entry.location,
         )
     return users
+
+
+def _check_invalid_duplicates(
+    invalid: list[tuple[str, Location]], users: dict[str, DesiredUser], report: list[Diagnostic]
+) -> None:
+    """Duplicate e-mails (R1) that involve a user entry with other errors."""
+    seen: dict[str, Location] = {}
+    for key, location in invalid:
+        first = users[key].location if key in users else seen.get(key)
+        if first is not None:
+            _error(
+                report,
+                location,
+                f"user '{key}' is declared twice (also at {first}); e-mails are compared "
+                "ignoring case (R1): keep one",
+            )
+        else:
+            seen[key] = location
 
 
 class _MemberSuggester:

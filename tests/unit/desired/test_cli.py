@@ -36,8 +36,12 @@ def test_validate_reports_every_error_on_stderr_and_exits_1(tmp_path: Path) -> N
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{tmp_path}/member_undeclared.yaml:9:9: member")
     assert lines[1].startswith(f"{tmp_path}/safety_negative.yaml:4:24: 'tenant.safety.")
-    assert lines[2].startswith(f"{tmp_path}/unknown_key.yaml:5:5: unknown key 'frist_name'")
-    assert lines[3] == f"3 errors in {tmp_path}"
+    # The two fixtures both declare jane.doe: reported even though the second entry has
+    # an error of its own (every error of a run at once).
+    assert lines[2].startswith(f"{tmp_path}/unknown_key.yaml:3:12: user 'jane.doe@")
+    assert "declared twice" in lines[2]
+    assert lines[3].startswith(f"{tmp_path}/unknown_key.yaml:5:5: unknown key 'frist_name'")
+    assert lines[4] == f"4 errors in {tmp_path}"
     assert result.stdout == ""
 
 
