@@ -8,6 +8,7 @@ import typer
 
 from reconcile.cli.common import ExitCode, stderr
 from reconcile.desired import Desired, DesiredStateError, LoadResult, load_desired
+from reconcile.text import plural
 
 
 def load_result_or_exit(path: Path) -> LoadResult:
@@ -17,9 +18,8 @@ def load_result_or_exit(path: Path) -> LoadResult:
     except DesiredStateError as exc:
         for diagnostic in exc.diagnostics:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)
-        count = len(exc.diagnostics)
         stderr.print(
-            f"{count} error{'s' if count != 1 else ''} in {path}", markup=False, highlight=False
+            f"{plural(len(exc.diagnostics), 'error')} in {path}", markup=False, highlight=False
         )
         raise typer.Exit(int(ExitCode.ERROR)) from None
     for warning in result.warnings:

@@ -18,6 +18,7 @@ from reconcile.desired.model import Desired, Location
 from reconcile.files import write_atomically
 from reconcile.importer import ImportStatus, build_import
 from reconcile.live.profiles import Profile
+from reconcile.text import plural
 
 
 @app.command("import")
@@ -84,17 +85,13 @@ def import_(
         except OSError as exc:
             fail(f"cannot write {out} ({exc.strerror}); check --output")
     stderr.print(
-        f"wrote {_count(len(result.new_users), 'user')} and "
-        f"{_count(len(result.new_groups), 'group')} to "
+        f"wrote {plural(len(result.new_users), 'user')} and "
+        f"{plural(len(result.new_groups), 'group')} to "
         f"{'stdout' if to_stdout else out}. Imported users are unbound until added to a "
         "group: the next plan deactivates them (R3) unless a present group lists them.",
         markup=False,
         highlight=False,
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _schema_ref(out: Path, folder: Path) -> str | None:

@@ -30,6 +30,7 @@ from reconcile.plan.render.drift import (
     render_drift_markdown,
     render_drift_text,
 )
+from reconcile.text import plural
 
 PATH = typer.Argument(Path("desired_state"), help="The desired-state folder (or one YAML file).")
 FORMAT = typer.Option(
@@ -69,7 +70,7 @@ def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)
         count = len(exc.diagnostics)
         stderr.print(
-            f"{count} problem{'s' if count != 1 else ''} block planning; nothing was planned",
+            f"{plural(count, 'problem')} block planning; nothing was planned",
             markup=False,
             highlight=False,
         )

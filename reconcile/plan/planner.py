@@ -32,6 +32,7 @@ from reconcile.plan.model import (
     UpdateUser,
 )
 from reconcile.plan.safety import compute_safety
+from reconcile.text import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +153,6 @@ def _names(names: Iterable[str], *, limit: int = 3) -> str:
     return shown[0] if shown else ""
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 class _Planner:
     """One planning run; holds the indexes shared by the user and group passes."""
 
@@ -202,7 +199,7 @@ class _Planner:
                     NoticeKind.GROUP_MANAGEMENT_OFF,
                     "tenant",
                     "tenant.manage_groups is false: groups and memberships are left as they "
-                    f"are ({_plural(len(self.live.groups), 'live group')}); declared groups "
+                    f"are ({plural(len(self.live.groups), 'live group')}); declared groups "
                     "still decide which users are bound and active (R11).",
                 )
             )
@@ -654,7 +651,7 @@ class _Planner:
                         NoticeKind.UNMANAGED_GROUP,
                         lg.name,
                         f"live group '{lg.name}' ({lg.id}, "
-                        f"{_plural(len(lg.member_ids), 'member')}) matches no declared group: "
+                        f"{plural(len(lg.member_ids), 'member')}) matches no declared group: "
                         "left as it is (R10); declare it to manage it",
                     )
                 )
@@ -694,9 +691,9 @@ class _Planner:
         if rename is not None:
             reasons.append(f"renamed in place from '{rename[0]}' to '{rename[1]}' (R8)")
         if adds:
-            reasons.append(f"{_plural(adds, 'declared member')} not in the live group (R12)")
+            reasons.append(f"{plural(adds, 'declared member')} not in the live group (R12)")
         if removes:
-            reasons.append(f"{_plural(removes, 'live member')} not declared in this group (R12)")
+            reasons.append(f"{plural(removes, 'live member')} not declared in this group (R12)")
         return tuple(reasons)
 
     def _create_group(
@@ -705,12 +702,12 @@ class _Planner:
         count = len(target_ids) + len(new_keys)
         skipped = declared - count
         reasons = [
-            f"declared with {_plural(count, 'member')}; no live group matches by id, "
+            f"declared with {plural(count, 'member')}; no live group matches by id, "
             "renamed_from or name (R7)"
         ]
         if skipped:
             reasons.append(
-                f"{_plural(skipped, 'declared member')} not created, so not added (R3, R12)"
+                f"{plural(skipped, 'declared member')} not created, so not added (R3, R12)"
             )
         self.operations.append(
             CreateGroup(
@@ -743,7 +740,7 @@ class _Planner:
                 name=match.live.name,
                 reasons=(
                     f"state: deleted; live group {match.live.id} has "
-                    f"{_plural(len(match.live.member_ids), 'member')}; members with no other "
+                    f"{plural(len(match.live.member_ids), 'member')}; members with no other "
                     "present group are deactivated, never deleted (R9, R5, R4)",
                 ),
             )

@@ -7,14 +7,11 @@ from collections.abc import Iterable
 from reconcile.desired.model import Desired
 from reconcile.live.model import Live
 from reconcile.plan.model import DeleteGroup, Gate, GateResult, Operation, UpdateUser
+from reconcile.text import plural
 
 # Like octoDNS's minimum of 10 existing records: below this many active users a
 # percentage is meaningless (1 of 4 is 25 %), so only the absolute limit applies.
 PERCENT_GATE_MIN_ACTIVE_USERS = 10
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def count_active(live: Live) -> int:
@@ -51,7 +48,7 @@ def compute_safety(
             value=deactivations,
             limit=limits.max_deactivations,
             passes=deactivations <= limits.max_deactivations,
-            detail=f"{_plural(deactivations, 'user')} would be deactivated",
+            detail=f"{plural(deactivations, 'user')} would be deactivated",
         ),
         GateResult(
             gate=Gate.MAX_DEACTIVATION_PERCENT,
@@ -65,7 +62,7 @@ def compute_safety(
             value=deletions,
             limit=limits.max_group_deletions,
             passes=deletions <= limits.max_group_deletions,
-            detail=f"{_plural(deletions, 'group')} would be deleted",
+            detail=f"{plural(deletions, 'group')} would be deleted",
         ),
         GateResult(
             gate=Gate.EMPTY_DESIRED,
