@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from reconcile.desired.model import email_key
 
@@ -55,6 +55,26 @@ _PHASE_TITLES = {
 _ACTION_ORDER = {action: index for index, action in enumerate(Action)}
 
 
+class _Sortable(Protocol):
+    action: ClassVar[Action]
+
+    @property
+    def phase(self) -> Phase: ...
+
+    @property
+    def key(self) -> str: ...
+
+
+class _Ordered:
+    """The fixed order of operations: phase (R19), then action, then user or group key."""
+
+    __slots__ = ()
+
+    @property
+    def sort_key(self: _Sortable) -> tuple[int, int, str]:
+        return (self.phase.order, _ACTION_ORDER[self.action], self.key)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class MemberRef:
     """A user referenced by a group operation: by e-mail, with the live id when known.
@@ -72,7 +92,7 @@ class MemberRef:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateUser:
+class CreateUser(_Ordered):
     """R2: a bound user who should be active and does not exist live."""
 
     action: ClassVar[Action] = Action.CREATE_USER
@@ -91,13 +111,9 @@ class CreateUser:
     def key(self) -> str:
         return email_key(self.email)
 
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase.order, _ACTION_ORDER[self.action], self.key)
-
 
 @dataclass(frozen=True, slots=True)
-class UpdateUser:
+class UpdateUser(_Ordered):
     """One write for a changed user (R18): a rename, a (re)activation, or both.
 
     `display_name` and `active` are `(before, after)` pairs, None when unchanged.
@@ -128,13 +144,9 @@ class UpdateUser:
     def key(self) -> str:
         return email_key(self.email)
 
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase.order, _ACTION_ORDER[self.action], self.key)
-
 
 @dataclass(frozen=True, slots=True)
-class CreateGroup:
+class CreateGroup(_Ordered):
     """A declared present group with members and no live match; carries its members (R18)."""
 
     action: ClassVar[Action] = Action.CREATE_GROUP
@@ -147,13 +159,9 @@ class CreateGroup:
     def phase(self) -> Phase:
         return Phase.GROUPS
 
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase.order, _ACTION_ORDER[self.action], self.key)
-
 
 @dataclass(frozen=True, slots=True)
-class UpdateGroup:
+class UpdateGroup(_Ordered):
     """One PATCH per managed group: rename (R8), then adds, then removals (R12, R19)."""
 
     action: ClassVar[Action] = Action.UPDATE_GROUP
@@ -169,13 +177,9 @@ class UpdateGroup:
     def phase(self) -> Phase:
         return Phase.GROUPS
 
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase.order, _ACTION_ORDER[self.action], self.key)
-
 
 @dataclass(frozen=True, slots=True)
-class DeleteGroup:
+class DeleteGroup(_Ordered):
     """R9: a declared group with `state: deleted` that still exists live."""
 
     action: ClassVar[Action] = Action.DELETE_GROUP
@@ -187,10 +191,6 @@ class DeleteGroup:
     @property
     def phase(self) -> Phase:
         return Phase.DELETE_GROUPS
-
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase.order, _ACTION_ORDER[self.action], self.key)
 
 
 Operation = CreateUser | UpdateUser | CreateGroup | UpdateGroup | DeleteGroup
