@@ -548,26 +548,25 @@ class ScimClient:
         assert response is not None  # only deletes settle without an answer
         return self._parse(ListResponse, "GET", path, response)
 
-    async def list_users(self, *, filter: str | None = None) -> list[LiveUser]:
-        """All users (every page), or those matching a filter."""
-        items = await list_all(
+    async def _list_items(
+        self, *, endpoint: str, what: str, filter: str | None
+    ) -> list[dict[str, Any]]:
+        return await list_all(
             fetch_page=lambda start, count: self.list_page(
-                endpoint="Users", start_index=start, count=count, filter=filter
+                endpoint=endpoint, start_index=start, count=count, filter=filter
             ),
-            what="user",
+            what=what,
             page_size=self.page_size,
         )
+
+    async def list_users(self, *, filter: str | None = None) -> list[LiveUser]:
+        """All users (every page), or those matching a filter."""
+        items = await self._list_items(endpoint="Users", what="user", filter=filter)
         return [self._parse(UserResource, "GET", "/Users", item).to_live() for item in items]
 
     async def list_groups(self, *, filter: str | None = None) -> list[LiveGroup]:
         """All groups with their members (every page), or those matching a filter."""
-        items = await list_all(
-            fetch_page=lambda start, count: self.list_page(
-                endpoint="Groups", start_index=start, count=count, filter=filter
-            ),
-            what="group",
-            page_size=self.page_size,
-        )
+        items = await self._list_items(endpoint="Groups", what="group", filter=filter)
         return [self._parse(GroupResource, "GET", "/Groups", item).to_live() for item in items]
 
     async def find_user(
