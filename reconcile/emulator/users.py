@@ -79,6 +79,21 @@ def split_name(name: str) -> tuple[str | None, str | None]:
     return (given, family) if sep else (None, None)
 
 
+def _name_of(body: dict[str, Any]) -> str:
+    """The one stored name, by TeamViewer's precedence; 400 when none can be made."""
+    name = body.get("name") if isinstance(body.get("name"), dict) else {}
+    assert isinstance(name, dict)
+    full = effective_name(
+        display_name=body.get("displayName"),
+        formatted=name.get("formatted"),
+        given=name.get("givenName"),
+        family=name.get("familyName"),
+    )
+    if full is None:
+        raise _name_missing()
+    return full
+
+
 def _name_missing() -> ScimError:
     return invalid_value(
         "Name parameter missing: send displayName, name.formatted, or both name.givenName"
@@ -251,16 +266,7 @@ class Users:
             raise invalid_value(
                 "userName must be the user's e-mail address (TeamViewer identifies users by e-mail)"
             )
-        name = body.get("name") if isinstance(body.get("name"), dict) else {}
-        assert isinstance(name, dict)
-        full = effective_name(
-            display_name=body.get("displayName"),
-            formatted=name.get("formatted"),
-            given=name.get("givenName"),
-            family=name.get("familyName"),
-        )
-        if full is None:
-            raise _name_missing()
+        full = _name_of(body)
         return {
             "userName": email.strip(),
             "displayName": full,
@@ -313,16 +319,7 @@ class Users:
                 self._tv_immutable_email(
                     row, entry.get("value") if isinstance(entry, dict) else entry
                 )
-            name = body.get("name") if isinstance(body.get("name"), dict) else {}
-            assert isinstance(name, dict)
-            full = effective_name(
-                display_name=body.get("displayName"),
-                formatted=name.get("formatted"),
-                given=name.get("givenName"),
-                family=name.get("familyName"),
-            )
-            if full is None:
-                raise _name_missing()
+            full = _name_of(body)
             row.doc = {
                 **row.doc,
                 "displayName": full,
