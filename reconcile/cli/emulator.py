@@ -7,7 +7,6 @@ import socket
 from pathlib import Path
 
 import typer
-import uvicorn
 
 from reconcile.cli.app import app
 from reconcile.cli.common import fail, stderr
@@ -87,6 +86,8 @@ def serve(
     ),
 ) -> None:
     """Serve the emulator: SCIM at http://HOST:PORT/scim/v2, control API at /_emulator."""
+    import uvicorn  # only when serving: every other command starts without it
+
     from reconcile.emulator.app import create_app
     from reconcile.emulator.seed import SeedFileError, load_seed_file
     from reconcile.emulator.store import SeedError
