@@ -8,6 +8,7 @@ deleted groups, and unmanaged leftovers. No I/O; the same seed gives the same te
 from __future__ import annotations
 
 import random
+from types import MappingProxyType
 from dataclasses import dataclass
 
 from reconcile.desired.model import (
@@ -49,16 +50,16 @@ def generate(size: TenantSize, *, seed: int = 20_240_601) -> tuple[Desired, Live
         )
         for i, email in enumerate(emails)
     ]
-    member_keys = [email_key(email) for email in emails]
+    # Like the loader: every member is the declared user's own key object, and each
+    # group's members are sorted.
+    member_keys = list({email_key(email): None for email in emails})
     groups = [
         DesiredGroup(
             key=f"group-{g:05d}",
             name=f"Group {g:05d}",
             renamed_from=(f"Old group {g:05d}",) if g % 500 == 1 else (),
             state=GroupState.DELETED if g % 2000 == 7 else GroupState.PRESENT,
-            # Like the loader: one key object per address as written, shared by the
-            # groups that list it, and distinct from the user's own key object.
-            members=tuple(member_keys[i] for i in members[g]),
+            members=tuple(sorted(member_keys[i] for i in members[g])),
         )
         for g in range(size.groups)
     ]
@@ -73,20 +74,27 @@ def generate(size: TenantSize, *, seed: int = 20_240_601) -> tuple[Desired, Live
         LiveUser(f"u9{i:06d}", f"former{i}@example.test", f"Former {i}", True)
         for i in range(size.users // 100)
     ]
-    live_index = {u.email: int(u.id[1:]) for u in live_users}
+    live_ids = {u.email: u.id for u in live_users}
+    own_id = {u.id: u.id for u in live_users}
     live_groups = []
     for g in range(size.groups):
         if g % 1000 == 3:
             continue  # new group: to be created
-        # A fresh id string per membership, as parsing the SCIM JSON produces them.
-        ids = {f"u{live_index[emails[i]]:07d}" for i in members[g] if emails[i] in live_index}
+        # Like the fetcher: every member id is the live user's own id object.
+        ids = {live_ids[emails[i]] for i in members[g] if emails[i] in live_ids}
         if drifted():  # membership churn: someone joined by hand
-            ids.add(f"u{rnd.randrange(size.users):07d}")
+            ids.add(own_id.get(joined := f"u{rnd.randrange(size.users):07d}", joined))
         name = f"Old group {g:05d}" if g % 500 == 1 else f"Group {g:05d}"
         live_groups.append(LiveGroup(f"g{g:06d}", name, frozenset(ids)))
     live_groups += [LiveGroup(f"g9{i:05d}", f"Legacy {i}", frozenset()) for i in range(50)]
     tenant = Tenant(safety=Safety(max_deactivations=10_000, max_deactivation_percent=20))
     return (
-        Desired.build(tenant=tenant, users=users, groups=groups),
+        # Not Desired.build: the users must be keyed by the very key objects the members
+        # use, as the loader does.
+        Desired(
+            tenant=tenant,
+            users=MappingProxyType(dict(zip(member_keys, users, strict=True))),
+            groups=MappingProxyType({g.key: g for g in groups}),
+        ),
         Live.build(users=live_users, groups=live_groups),
     )

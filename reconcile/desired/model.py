@@ -97,7 +97,7 @@ class DesiredGroup:
     id: str | None = None  # optional pin to a live group
     renamed_from: tuple[str, ...] = ()
     state: GroupState = GroupState.PRESENT
-    members: tuple[str, ...] = ()  # e-mail keys (email_key), declaration order
+    members: tuple[str, ...] = ()  # e-mail keys (email_key), sorted by the loader
     location: Location | None = field(default=None, compare=False)
 
     @property

@@ -195,7 +195,10 @@ def _merge_groups(
     groups: dict[str, DesiredGroup] = {}
     kept: list[GroupEntry] = []
     suggester = _MemberSuggester(users)
-    keys: dict[str, str] = {}  # member as written -> email_key (memberships repeat a lot)
+    # Member as written -> the declared user's own key object (memberships repeat a lot).
+    # Sharing that one object lets the planner's million member lookups hit by identity.
+    own_key = {key: key for key in users}
+    keys: dict[str, str] = {}
     for entry in entries:
         first = groups.get(entry.key)
         if first is not None:
@@ -207,11 +210,17 @@ def _merge_groups(
             continue
         model = entry.model
         written = model.members or ()
-        members = [keys.get(m) or keys.setdefault(m, email_key(m)) for m in written]
+        members = [
+            keys.get(m) or keys.setdefault(m, _shared(email_key(m), own_key)) for m in written
+        ]
         unique = set(members)
         if len(unique) != len(members) or not users.keys() >= unique:
             # the slow path, only for a group with a problem: find and report each one
             members = _check_members(entry, written, users, invalid_user_keys, suggester, report)
+            members = [_shared(m, own_key) for m in members]
+        # Sorted: the order of a member list carries no meaning, and sorted members make
+        # the plan's fingerprint of the desired state a linear pass, not a sort per group.
+        members.sort()
         groups[entry.key] = DesiredGroup(
             key=entry.key,
             name=model.name.strip(),
@@ -224,6 +233,11 @@ def _merge_groups(
         kept.append(entry)
     _check_names(kept, groups, report)
     return groups
+
+
+def _shared(key: str, own_key: dict[str, str]) -> str:
+    """The declared user's key object equal to `key`, else `key` itself."""
+    return own_key.get(key, key)
 
 
 def _check_members(

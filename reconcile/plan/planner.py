@@ -61,28 +61,14 @@ class _Pending:
 Token = str | _Pending
 
 
-class _TokenOf(dict[str, Token | None]):
-    """e-mail key -> live id, for declared users that exist live.
+def _lookup(table: dict[str, Token], keys: Sequence[str]) -> tuple[Token, ...]:
+    """(table[k] for k in keys) in one C-level call (itemgetter), not a Python loop.
 
-    Everything else goes through `__missing__` (rare: users to create, typos), which
-    counts the miss and answers the user's _Pending token, or None when the key is not
-    declared at all; hits never leave C.
+    `table` must be a plain dict: through a dict subclass the same lookups take about
+    twice as long. A key not in the table raises KeyError.
     """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.pending: dict[str, _Pending] = {}
-        self.misses = 0
-
-    def __missing__(self, key: str) -> _Pending | None:
-        self.misses += 1
-        return self.pending.get(key)
-
-
-def _lookup(table: dict[str, Token | None], keys: Sequence[str]) -> tuple[Token | None, ...]:
-    """(table[k] for k in keys) in one C-level call (itemgetter), not a Python loop."""
     if len(keys) > 1:
-        return cast(tuple[Token | None, ...], itemgetter(*keys)(table))
+        return cast(tuple[Token, ...], itemgetter(*keys)(table))
     return (table[keys[0]],) if keys else ()
 
 
@@ -163,7 +149,7 @@ class _Planner:
         # Plain dict copies: lookups are measurably faster than through mapping proxies.
         self.declared: dict[str, DesiredUser] = _plain_dict(desired.users)
         self.live_by_key: dict[str, LiveUser] = _plain_dict(live.users_by_email)
-        self.token_of = _TokenOf()
+        self.token_of: dict[str, Token] = {}  # declared key -> live id, else _Pending
         self.group_tokens: dict[str, set[Token]] = {}  # declared group key -> member tokens
         self.bound: set[Token] = set()  # R2: tokens of members of present groups
         self.pending: set[Token] = set()  # tokens of declared users missing live
@@ -211,52 +197,49 @@ class _Planner:
         """One pass over the declared memberships (the planner's only per-member pass on
         the desired side): member tokens per group, R2 binding, undeclared members."""
         table = self.token_of
+        pending = self.pending
         for key in self.declared:
             current = self.live_by_key.get(key)
             if current is not None:
                 table[key] = current.id
             else:
-                token = table.pending[key] = _Pending(key)
-                self.pending.add(token)
-        # Distinct member strings first (C-level set unions), each translated once; the
-        # lookup table for the memberships is then keyed by those very string objects.
-        # The loader shares one string per address as written, so the million
-        # membership lookups below mostly hit by identity instead of comparing text.
-        groups = self.desired.groups
-        present: set[str] = set()
-        listed: set[str] = set()
-        for group in groups.values():
-            (present if group.present else listed).update(group.members)
-        listed |= present
-        distinct = list(listed)
-        misses = table.misses
-        tokens = _lookup(table, distinct)
-        # A plain dict: every member is a key by construction, and plain dict lookups
-        # are measurably cheaper than through a subclass.
-        by_member: dict[str, Token | None] = dict(zip(distinct, tokens, strict=True))
-        if table.misses != misses:  # users to create, or members nobody declared
-            unknown = {m for m, t in zip(distinct, tokens, strict=True) if t is None}
-            if unknown:
-                raise PlanningError(
-                    [
-                        Diagnostic(
-                            "undeclared_member",
-                            key,
-                            f"group '{key}' lists {_names(unknown.intersection(group.members))}"
-                            ", not declared under users: declare the user (with a name) or "
-                            "remove it from the group",
-                            group.location,
-                        )
-                        for key, group in groups.items()
-                        if not unknown.isdisjoint(group.members)
-                    ]
-                )
-        pending_members = listed.intersection(table.pending)
-        self.bound = cast(set[Token], set(_lookup(by_member, tuple(present))))
-        for key, group in groups.items():
-            self.group_tokens[key] = cast(set[Token], set(_lookup(by_member, group.members)))
-            if pending_members and not pending_members.isdisjoint(group.members):
+                token = table[key] = _Pending(key)
+                pending.add(token)
+        # Each group's members are translated straight through the table, in C; the
+        # loader makes every member the very key object of its declared user, so the
+        # million lookups compare by identity, not by text.
+        group_tokens = self.group_tokens
+        undeclared: list[str] = []
+        for key, group in self.desired.groups.items():
+            try:
+                tokens = set(_lookup(table, group.members))
+            except KeyError:
+                undeclared.append(key)
+                continue
+            group_tokens[key] = tokens
+            if pending and not pending.isdisjoint(tokens):
                 self.with_pending.add(key)
+        if undeclared:
+            self._reject_undeclared(undeclared)
+        present = [group_tokens[k] for k, g in self.desired.groups.items() if g.present]
+        self.bound = set().union(*present)
+
+    def _reject_undeclared(self, keys: list[str]) -> None:
+        groups = self.desired.groups
+        raise PlanningError(
+            [
+                Diagnostic(
+                    "undeclared_member",
+                    key,
+                    f"group '{key}' lists "
+                    f"{_names(m for m in groups[key].members if m not in self.declared)}"
+                    ", not declared under users: declare the user (with a name) or "
+                    "remove it from the group",
+                    groups[key].location,
+                )
+                for key in keys
+            ]
+        )
 
     def _match_groups(self) -> dict[str, _Match]:
         """R7: by pinned id, else by renamed_from or exact name; two candidates block."""
