@@ -8,8 +8,8 @@ deleted groups, and unmanaged leftovers. No I/O; the same seed gives the same te
 from __future__ import annotations
 
 import random
-from types import MappingProxyType
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from reconcile.desired.model import (
     Desired,

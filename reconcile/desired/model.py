@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from reconcile.fingerprint import desired_fingerprint
+
 
 def email_key(email: str) -> str:
     """R1: a user is their e-mail, compared case-insensitively after trimming.
@@ -72,17 +74,20 @@ class DesiredUser:
     password_expired: bool = False
     language: str | None = None
     location: Location | None = field(default=None, compare=False)
+    # R14: display_name, else "first last" (validation guarantees one exists). Derived
+    # once here: the planner reads it for every declared user.
+    effective_name: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.display_name and self.display_name.strip():
+            name = self.display_name.strip()
+        else:
+            name = f"{(self.first_name or '').strip()} {(self.last_name or '').strip()}".strip()
+        object.__setattr__(self, "effective_name", name)
 
     @property
     def key(self) -> str:
         return email_key(self.email)
-
-    @property
-    def effective_name(self) -> str:
-        """R14: display_name, else "first last" (validation guarantees one exists)."""
-        if self.display_name and self.display_name.strip():
-            return self.display_name.strip()
-        return f"{(self.first_name or '').strip()} {(self.last_name or '').strip()}".strip()
 
     @property
     def should_be_active(self) -> bool:
@@ -112,6 +117,11 @@ class Desired:
     tenant: Tenant
     users: Mapping[str, DesiredUser]
     groups: Mapping[str, DesiredGroup]
+    fingerprint: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Derived once, when the state is built; object.__setattr__ as the class is frozen.
+        object.__setattr__(self, "fingerprint", desired_fingerprint(self))
 
     @classmethod
     def build(

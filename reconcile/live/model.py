@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from reconcile.desired.model import email_key
+from reconcile.fingerprint import live_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Live:
     groups_by_name: Mapping[str, tuple[LiveGroup, ...]] = field(
         init=False, repr=False, compare=False
     )
+    fingerprint: str = field(init=False, repr=False, compare=False)  # R21
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[LiveGroup]] = {}
@@ -56,6 +58,7 @@ class Live:
             "groups_by_name",
             MappingProxyType({k: tuple(v) for k, v in by_name.items()}),
         )
+        object.__setattr__(self, "fingerprint", live_fingerprint(self))
 
     @classmethod
     def build(cls, *, users: Iterable[LiveUser] = (), groups: Iterable[LiveGroup] = ()) -> Live:

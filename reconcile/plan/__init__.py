@@ -5,8 +5,8 @@ Plan.to_json() / Plan.from_json(text)    the versioned JSON contract (docs/plan-
 render_text / render_markdown / render_json
 """
 
+from reconcile.fingerprint import desired_fingerprint, live_fingerprint
 from reconcile.plan.errors import Diagnostic, PlanError, PlanFileError, PlanningError
-from reconcile.plan.fingerprint import desired_fingerprint, live_fingerprint
 from reconcile.plan.model import (
     FORMAT_VERSION,
     PHASES,

@@ -7,18 +7,16 @@ use set operations in C rather than per-member Python code.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeVar, cast
 
 from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
+from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan.errors import Diagnostic, PlanningError
-from reconcile.plan.fingerprint import desired_fingerprint, live_fingerprint
 from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
@@ -82,24 +80,6 @@ def _plain_dict(mapping: Mapping[K, V]) -> dict[K, V]:
     return dict(mapping)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while planning.
-
-    The planner builds no reference cycles, but it allocates enough containers to trigger
-    full collections that rescan millions of input objects (about a third of the time at
-    1M memberships). Reference counting still frees everything; the previous state is
-    restored on the way out.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @dataclass(frozen=True, slots=True)
 class _Match:
     live: LiveGroup
@@ -113,14 +93,14 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     Raises PlanningError when the inputs cannot be planned safely (R7 ambiguity, group
     name conflicts, group members that are not declared users).
     """
-    policy = policy or Policy()
-    with _gc_paused():
+    with cycle_collection_paused():  # first, so that no collection starts in here
+        policy = policy or Policy()
         operations, notices = _Planner(desired, live).run()
         ops = tuple(sorted(operations, key=lambda op: op.sort_key))
         return Plan(
             target=policy.target,
-            live_fingerprint=live_fingerprint(live),
-            desired_fingerprint=desired_fingerprint(desired),
+            live_fingerprint=live.fingerprint,
+            desired_fingerprint=desired.fingerprint,
             operations=ops,
             notices=tuple(sorted(notices)),
             safety=compute_safety(desired=desired, live=live, operations=ops),

@@ -1,6 +1,8 @@
 """Fingerprints: sha256 of a canonical serialization of the live and desired states.
 
 A saved plan carries both; apply recomputes the live one and refuses a stale plan (R21).
+Each state computes its own fingerprint once, when it is built (like its indexes), so
+planning, saving and checking a plan never hash the same million members twice.
 Canonical means: sorted by id / key, members sorted, no dependence on input order.
 Secrets never enter a fingerprint (the SSO customer id counts only as set / not set).
 
@@ -14,9 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from reconcile.desired.model import Desired
-from reconcile.live.model import Live, LiveGroup, LiveUser
+from reconcile.gcpause import cycle_collection_paused
+
+if TYPE_CHECKING:  # the models call these functions when they are built
+    from reconcile.desired.model import Desired
+    from reconcile.live.model import Live, LiveGroup, LiveUser
 
 _SEP = "\x1f"  # unit separator, between fields and between member ids
 _ROW = "\x1e"  # record separator, between users
@@ -60,6 +66,17 @@ def _by_id(item: LiveUser | LiveGroup) -> str:
 
 def live_fingerprint(live: Live) -> str:
     """Users (id, email, name, active) and groups (id, name, sorted member ids), by id."""
+    with cycle_collection_paused():
+        return _live_fingerprint(live)
+
+
+def desired_fingerprint(desired: Desired) -> str:
+    """Tenant settings, users by key and groups by key (members sorted)."""
+    with cycle_collection_paused():
+        return _desired_fingerprint(desired)
+
+
+def _live_fingerprint(live: Live) -> str:
     users = _rows(
         [u.id, u.email, u.display_name, "1" if u.active else "0"]
         for u in sorted(live.users, key=_by_id)
@@ -70,8 +87,7 @@ def live_fingerprint(live: Live) -> str:
     return _digest(["live", 2], [(["users"], users), *groups])
 
 
-def desired_fingerprint(desired: Desired) -> str:
-    """Tenant settings, users by key and groups by key (members sorted)."""
+def _desired_fingerprint(desired: Desired) -> str:
     tenant = desired.tenant
     safety = tenant.safety
     tenant_doc = [
