@@ -7,6 +7,7 @@ maximum, because member changes are what a large reconciliation sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,21 +60,19 @@ class Groups:
     max_patch_operations: int
 
     def render(
-        self, group: GroupRow, base_url: str, *, names: dict[str, str | None] | None
+        self, group: GroupRow, base_url: str, *, names: Mapping[str, str | None] | None
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": group.id}
         if group.external_id is not None:
             out["externalId"] = group.external_id
         out["displayName"] = group.display_name
-        if names is not None:
+        if names is not None and self.rfc_strict:
             out["members"] = [
-                {
-                    "value": uid,
-                    "$ref": f"{base_url}/Users/{uid}",
-                    "display": names.get(uid),
-                }
+                {"value": uid, "$ref": f"{base_url}/Users/{uid}", "display": names.get(uid)}
                 for uid in group.members
             ]
+        elif names is not None:  # TeamViewer documents members as {value, display}
+            out["members"] = [{"value": uid, "display": names.get(uid)} for uid in group.members]
         out["meta"] = {
             "resourceType": "Group",
             "created": group.created,
@@ -111,18 +110,18 @@ class Groups:
                 if matches(node, doc, case_exact=_case_exact):
                     docs.append(g)
             total, page_groups = len(docs), docs[offset : offset + limit]
-            names = (
+            names: Mapping[str, str | None] | None = (
                 self.store.user_names(uid for g in page_groups for uid in g.members)
                 if want_members
                 else None
             )
         else:
-            names = {} if want_members else None  # filled with the members, one query
             with self.store.lock:
                 total = self.store.count_groups()
                 page_groups = self.store.list_groups(
-                    offset=offset, limit=limit, with_members=want_members, names=names
+                    offset=offset, limit=limit, with_members=want_members
                 )
+                names = self.store.display_names() if want_members else None
         return list_response(
             [
                 project(

@@ -78,3 +78,20 @@ def test_uniqueness_still_holds(http: httpx.Client) -> None:
     make(http, "dave")
     r = http.post("/Users", json={"schemas": [USER], "userName": "DAVE"})
     assert_scim_error(r, 409, "uniqueness")
+
+
+def test_group_members_carry_ref(http: httpx.Client) -> None:
+    uid = str(make(http, "member", displayName="Member")["id"])
+    r = http.post(
+        "/Groups",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Team",
+            "members": [{"value": uid}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    (member,) = r.json()["members"]
+    assert member == {"value": uid, "$ref": f"{http.base_url}Users/{uid}", "display": "Member"}
+    listed = http.get("/Groups").json()["Resources"]
+    assert listed[0]["members"] == [member]
