@@ -19,11 +19,11 @@ from reconcile.cli.live_options import (
     TARGET,
     TOKEN_FILE,
     cli_errors,
+    fetch_desired_for,
     open_client,
 )
 from reconcile.cli.progress import ApplyProgress, fetching
 from reconcile.desired.model import Desired
-from reconcile.live.fetch import fetch_live
 from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
 from reconcile.plan import Gate, Plan, Policy, plan
@@ -107,7 +107,7 @@ async def _run(
         max_concurrency=concurrency,
     ) as client:
         with fetching(client.label):
-            live = await fetch_live(client)
+            live = await fetch_desired_for(client, desired)
         fresh = plan(desired, live, Policy(target=client.label))
         chosen = fresh if plan_file is None else _saved_plan_or_refuse(plan_file, fresh)
         if chosen is None:

@@ -27,6 +27,7 @@ import typer
 from reconcile.cli.app import state
 from reconcile.cli.common import fail, stderr
 from reconcile.cli.progress import fetching
+from reconcile.desired.model import Desired
 from reconcile.errors import ReconcileError
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import ConfigurationError
@@ -156,11 +157,24 @@ async def open_client(
 
 
 async def fetch_from(
-    *, target: str | None, profile: Profile, token_file: Path | None
+    *,
+    target: str | None,
+    profile: Profile,
+    token_file: Path | None,
+    desired: Desired | None = None,
 ) -> tuple[Live, str]:
     async with open_client(target=target, profile=profile, token_file=token_file) as client:
         with fetching(client.label):
-            return await fetch_live(client), client.label
+            return await fetch_desired_for(client, desired), client.label
+
+
+async def fetch_desired_for(client: ScimClient, desired: Desired | None) -> Live:
+    """The live state; the desired state's size (when known) only speeds up the listing."""
+    if desired is None:
+        return await fetch_live(client)
+    return await fetch_live(
+        client, expected_users=len(desired.users), expected_groups=len(desired.groups)
+    )
 
 
 def read_live(
@@ -169,6 +183,7 @@ def read_live(
     live_file: Path | None,
     profile: Profile,
     token_file: Path | None,
+    desired: Desired | None = None,
 ) -> tuple[Live, str]:
     """The live state and a label naming where it came from; errors end the command.
 
@@ -179,7 +194,9 @@ def read_live(
             snap = read_snapshot(live_file)
             return snap.live, f"snapshot {live_file} of {snap.target}"
         return asyncio.run(
-            fetch_from(target=target, profile=Profile(profile), token_file=token_file)
+            fetch_from(
+                target=target, profile=Profile(profile), token_file=token_file, desired=desired
+            )
         )
 
 

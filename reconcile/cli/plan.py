@@ -42,7 +42,12 @@ FORMAT = typer.Option(
 
 
 def _live_and_target(
-    *, target: str | None, live_file: Path | None, profile: Profile, token_file: Path | None
+    *,
+    target: str | None,
+    live_file: Path | None,
+    profile: Profile,
+    token_file: Path | None,
+    desired: Desired,
 ) -> tuple[Live, str]:
     """The live state, and the target the plan is for.
 
@@ -58,7 +63,9 @@ def _live_and_target(
             highlight=False,
         )
         return snap.live, snap.target
-    return read_live(target=target, live_file=None, profile=profile, token_file=token_file)
+    return read_live(
+        target=target, live_file=None, profile=profile, token_file=token_file, desired=desired
+    )
 
 
 def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
@@ -101,7 +108,11 @@ def plan_command(
     """Show what apply would change, and why; nothing is written to the service."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
     live, label = _live_and_target(
-        target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+        target=target,
+        live_file=live_file,
+        profile=Profile(profile),
+        token_file=token_file,
+        desired=desired,
     )
     result = _plan_or_exit(desired, live, label)
     fmt = OutputFormat(fmt)
@@ -128,7 +139,11 @@ def drift(
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
     desired = load_or_exit(path)
     live, label = _live_and_target(
-        target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+        target=target,
+        live_file=live_file,
+        profile=Profile(profile),
+        token_file=token_file,
+        desired=desired,
     )
     report = Drift.of(_plan_or_exit(desired, live, label))
     fmt = OutputFormat(fmt)

@@ -72,6 +72,7 @@ SCIM_MEDIA_TYPE: Final = "application/scim+json"
 DEFAULT_PAGE_SIZE: Final = 1000
 
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 
 # Connection never established: the request did not reach the service, re-sending is safe
 # even for a create. Every other transport failure may have happened after the service
@@ -548,26 +549,52 @@ class ScimClient:
         assert response is not None  # only deletes settle without an answer
         return self._parse(ListResponse, "GET", path, response)
 
-    async def _list_items(
-        self, *, endpoint: str, what: str, filter: str | None
-    ) -> list[dict[str, Any]]:
+    async def _list_all(
+        self,
+        *,
+        endpoint: str,
+        what: str,
+        filter: str | None,
+        speculate: int,
+        parse_one: Callable[[dict[str, Any]], _T],
+    ) -> list[_T]:
         return await list_all(
             fetch_page=lambda start, count: self.list_page(
                 endpoint=endpoint, start_index=start, count=count, filter=filter
             ),
+            parse=lambda items: [parse_one(item) for item in items],
             what=what,
             page_size=self.page_size,
+            speculate=speculate,
         )
 
-    async def list_users(self, *, filter: str | None = None) -> list[LiveUser]:
-        """All users (every page), or those matching a filter."""
-        items = await self._list_items(endpoint="Users", what="user", filter=filter)
-        return [self._parse(UserResource, "GET", "/Users", item).to_live() for item in items]
+    async def list_users(self, *, filter: str | None = None, speculate: int = 0) -> list[LiveUser]:
+        """All users (every page), or those matching a filter. `speculate`: pages after
+        the first to request together with it (see listing.speculative_pages)."""
+        return await self._list_all(
+            endpoint="Users",
+            what="user",
+            filter=filter,
+            speculate=speculate,
+            parse_one=lambda item: self._parse(UserResource, "GET", "/Users", item).to_live(),
+        )
 
-    async def list_groups(self, *, filter: str | None = None) -> list[LiveGroup]:
+    async def list_groups(
+        self, *, filter: str | None = None, speculate: int = 0
+    ) -> list[LiveGroup]:
         """All groups with their members (every page), or those matching a filter."""
-        items = await self._list_items(endpoint="Groups", what="group", filter=filter)
-        return [self._parse(GroupResource, "GET", "/Groups", item).to_live() for item in items]
+        return await self._list_all(
+            endpoint="Groups",
+            what="group",
+            filter=filter,
+            speculate=speculate,
+            parse_one=lambda item: self._parse(GroupResource, "GET", "/Groups", item).to_live(),
+        )
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests in flight at most (listing pages and writes alike)."""
+        return self._max_concurrency
 
     async def find_user(
         self, *, email: str, display_name: str | None = None, exhaustive: bool = True

@@ -57,49 +57,127 @@ def _inconsistent(what: str, reason: str) -> IncompleteListingError:
     return IncompleteListingError(f"the {what} listing changed while it was read: {reason}")
 
 
-async def list_all(*, fetch_page: PageFetcher, what: str, page_size: int) -> list[dict[str, Any]]:
-    """Every resource of one endpoint, in listing order; `what` names it in errors."""
+def speculative_pages(*, expected: Sequence[int], page_size: int, slots: int) -> list[int]:
+    """How many pages after the first to request together with it, per listing.
+
+    The first page is what reveals `totalResults`; waiting for it before asking for the
+    rest costs one whole round trip. When the caller knows roughly how many resources to
+    expect (the desired state declares them), the slots the first pages leave idle are
+    spent on pages that should exist: only those starting within 90% of the expected
+    count, so a request is wasted only when the service holds far fewer resources than
+    declared (a first sync), and then at most `slots - len(expected)` of them, once.
+    """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
-    first = await fetch_page(1, page_size)
-    total = first.total_results
-    items = list(first.resources)
-    if len(items) > total:
-        raise _inconsistent(
-            what, f"the first page holds {len(items)} items but totalResults is {total}"
-        )
-    if len(items) < total:
-        if not items:
-            raise _inconsistent(what, f"the first page is empty but totalResults is {total}")
-        # The service's real page size: it may cap `count` below what we asked for.
-        size = len(items)
-        pages_due = 1 + (total - 1) // size
-        if pages_due > MAX_PAGES:
-            raise LiveStateError(
-                f"the {what} listing claims totalResults {total} in pages of {size}: "
-                f"{pages_due} pages, more than the {MAX_PAGES} reconcile reads. Check that "
-                "--target is the SCIM base URL of the right service; the engine never plans "
-                "from a partial listing"
-            )
-        starts = list(range(1 + size, total + 1, size))
-        pages = await gather_all([fetch_page(start, size) for start in starts])
-        for start, page in zip(starts, pages, strict=True):
-            if page.total_results != total:
-                raise _inconsistent(
-                    what,
-                    f"totalResults went from {total} to {page.total_results} "
-                    f"(page at startIndex {start})",
-                )
-            expected = min(size, total - start + 1)
-            if len(page.resources) != expected:
-                adjective = "short" if len(page.resources) < expected else "long"
-                raise _inconsistent(
-                    what,
-                    f"a {adjective} page at startIndex {start}: {len(page.resources)} items "
-                    f"where {expected} were due",
-                )
-            items.extend(page.resources)
+    # Pages 2, 3, ... starting at or below 90% of the expected count.
+    wanted = [max(0, (count * 9 // 10 - 1) // page_size) for count in expected]
+    spare = max(0, slots - len(expected))
+    granted = [0] * len(wanted)
+    # Round robin over the listings that still want pages: the idle slots are shared.
+    while spare and any(g < w for g, w in zip(granted, wanted, strict=True)):
+        for i, want in enumerate(wanted):
+            if spare and granted[i] < want:
+                granted[i] += 1
+                spare -= 1
+    return granted
+
+
+async def list_all(
+    *,
+    fetch_page: PageFetcher,
+    parse: Callable[[list[dict[str, Any]]], list[T]],
+    what: str,
+    page_size: int,
+    speculate: int = 0,
+) -> list[T]:
+    """Every resource of one endpoint, in listing order; `what` names it in errors.
+
+    Each page is checked and parsed as soon as it arrives, while the others are still on
+    their way. `speculate` pages after the first are requested together with it (see
+    `speculative_pages`); one that turns out not to be needed is discarded unread.
+    """
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    loop = asyncio.get_running_loop()
+    # Known once the first page is in: totalResults, the real page size, the pages due.
+    shape: asyncio.Future[tuple[int, int, range]] = loop.create_future()
     seen: set[str] = set()
+
+    def take(page: ListResponse, start: int, total: int, size: int) -> list[T]:
+        if page.total_results != total:
+            raise _inconsistent(
+                what,
+                f"totalResults went from {total} to {page.total_results} "
+                f"(page at startIndex {start})",
+            )
+        expected = min(size, total - start + 1)
+        if len(page.resources) != expected:
+            adjective = "short" if len(page.resources) < expected else "long"
+            raise _inconsistent(
+                what,
+                f"a {adjective} page at startIndex {start}: {len(page.resources)} items "
+                f"where {expected} were due",
+            )
+        _check_ids(page.resources, seen, what)
+        return parse(page.resources)
+
+    async def later_page(start: int, count: int, *, speculative: bool) -> list[T] | None:
+        """A page after the first; a speculative one is None when not needed after all."""
+        page = await fetch_page(start, count)
+        total, size, due = await shape
+        if speculative and (start not in due or size != page_size):
+            return None  # beyond the end, or the service pages differently than asked
+        return take(page, start, total, size)
+
+    early = {
+        start: asyncio.ensure_future(later_page(start, page_size, speculative=True))
+        for start in range(1 + page_size, 1 + (speculate + 1) * page_size, page_size)
+    }
+    try:
+        first = await fetch_page(1, page_size)
+        total = first.total_results
+        items = first.resources
+        if len(items) > total:
+            raise _inconsistent(
+                what, f"the first page holds {len(items)} items but totalResults is {total}"
+            )
+        size, due = page_size, range(0)
+        if len(items) < total:
+            if not items:
+                raise _inconsistent(what, f"the first page is empty but totalResults is {total}")
+            # The service's real page size: it may cap `count` below what we asked for.
+            size = len(items)
+            pages_due = 1 + (total - 1) // size
+            if pages_due > MAX_PAGES:
+                raise LiveStateError(
+                    f"the {what} listing claims totalResults {total} in pages of {size}: "
+                    f"{pages_due} pages, more than the {MAX_PAGES} reconcile reads. Check "
+                    "that --target is the SCIM base URL of the right service; the engine "
+                    "never plans from a partial listing"
+                )
+            due = range(1 + size, total + 1, size)
+        shape.set_result((total, size, due))
+        _check_ids(items, seen, what)
+        pages = [parse(items)]
+        reuse = size == page_size  # speculative pages line up with the real pages
+        tasks = [
+            early.pop(start)
+            if reuse and start in early
+            else asyncio.ensure_future(later_page(start, size, speculative=False))
+            for start in due
+        ]
+        for page in await gather_all(tasks):
+            assert page is not None  # every one of these starts is due
+            pages.append(page)
+    finally:
+        # Speculative pages that were not needed (or a failure): never leave them running.
+        for task in early.values():
+            task.cancel()
+        await asyncio.gather(*early.values(), return_exceptions=True)
+    return [item for page in pages for item in page]
+
+
+def _check_ids(items: list[dict[str, Any]], seen: set[str], what: str) -> None:
     for item in items:
         ident = item.get("id")
         if not isinstance(ident, str) or not ident:
@@ -108,4 +186,3 @@ async def list_all(*, fetch_page: PageFetcher, what: str, page_size: int) -> lis
         if ident in seen:
             raise _inconsistent(what, f"id {ident} appears on two pages")
         seen.add(ident)
-    return items
