@@ -55,6 +55,7 @@ from benchmarks.event_by_event import run_event_by_event
 from benchmarks.generate import Spec, build, write
 from reconcile.apply import apply_plan
 from reconcile.desired.loader import load_desired
+from reconcile.desired.model import Desired
 from reconcile.live.client import ScimClient
 from reconcile.live.fetch import fetch_live
 from reconcile.plan import CreateGroup, Plan, UpdateGroup, plan
@@ -261,11 +262,16 @@ def _client(em: Emulator, settings: Settings, *, concurrency: int) -> ScimClient
     )
 
 
-async def _fetch(em: Emulator, settings: Settings) -> tuple[Any, float, dict[str, Any]]:
+async def _fetch(
+    em: Emulator, settings: Settings, desired: Desired
+) -> tuple[Any, float, dict[str, Any]]:
     em.clear_requests()
     started = time.perf_counter()
     async with _client(em, settings, concurrency=settings.fetch_concurrency) as client:
-        live = await fetch_live(client)
+        # As `reconcile plan` and `apply` do: the declared sizes shape the first round.
+        live = await fetch_live(
+            client, expected_users=len(desired.users), expected_groups=len(desired.groups)
+        )
     seconds = time.perf_counter() - started
     return live, seconds, em.requests()
 
@@ -298,7 +304,7 @@ def measure_size(
     latency = settings.latency_ms / 1000
 
     with emulator(seed, settings) as em:
-        live, fetch_s, fetch_requests = asyncio.run(_fetch(em, settings))
+        live, fetch_s, fetch_requests = asyncio.run(_fetch(em, settings, desired))
         list_pages = pages(len(live.users), settings.page_size) + pages(
             len(live.groups), settings.page_size
         )
@@ -314,7 +320,7 @@ def measure_size(
 
         if settings.page_latency_ms > 0:
             em.set_faults(slow_page_ms=settings.page_latency_ms)
-            paged, paged_s, paged_requests = asyncio.run(_fetch(em, settings))
+            paged, paged_s, paged_requests = asyncio.run(_fetch(em, settings, desired))
             em.set_faults(slow_page_ms=0)
             page_latency = latency + settings.page_latency_ms / 1000
             row["fetch_paged"] = {
@@ -364,7 +370,7 @@ def measure_size(
             "skipped": len(applied.skipped),
             "seconds_bound": apply_bound,
         }
-        live2, refetch_s, _ = asyncio.run(_fetch(em, settings))
+        live2, refetch_s, _ = asyncio.run(_fetch(em, settings, desired))
         again = plan(desired, live2)
         row["replan"] = {"operations": len(again.operations), "fetch_seconds": refetch_s}
         del live, live2, again
@@ -384,7 +390,7 @@ def measure_size(
                 )
             )
             served = em.requests()
-            after, _, _ = asyncio.run(_fetch(em, settings))
+            after, _, _ = asyncio.run(_fetch(em, settings, desired))
             left = plan(desired, after)
         row["baseline"] = {
             "seconds": stats.seconds,
