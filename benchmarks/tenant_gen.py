@@ -80,7 +80,7 @@ def generate(size: TenantSize, *, seed: int = 20_240_601) -> tuple[Desired, Live
     for g in range(size.groups):
         if g % 1000 == 3:
             continue  # new group: to be created
-        # Like the fetcher: every member id is the live user's own id object.
+        # Like the fetcher (which interns ids): every member id is the user's id object.
         ids = {live_ids[emails[i]] for i in members[g] if emails[i] in live_ids}
         if drifted():  # membership churn: someone joined by hand
             ids.add(own_id.get(joined := f"u{rnd.randrange(size.users):07d}", joined))

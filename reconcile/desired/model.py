@@ -110,7 +110,7 @@ class DesiredGroup:
         return self.state is GroupState.PRESENT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Desired:
     """Merged desired state. `users` is keyed by email_key, `groups` by group key."""
 
@@ -122,6 +122,12 @@ class Desired:
     def __post_init__(self) -> None:
         # Derived once, when the state is built; object.__setattr__ as the class is frozen.
         object.__setattr__(self, "fingerprint", desired_fingerprint(self))
+
+    def __repr__(self) -> str:
+        # A summary, like Live's: the full repr of a large state is slow and unreadable.
+        return (
+            f"Desired({len(self.users)} users, {len(self.groups)} groups, {self.fingerprint[:12]})"
+        )
 
     @classmethod
     def build(

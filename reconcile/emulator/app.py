@@ -165,11 +165,18 @@ class ScimEndpoint:
             delay = emu.faults.delay_seconds()
             if delay > 0:
                 await asyncio.sleep(delay)
+            working = time.perf_counter()
             answer = await self._answer(request, method, path)
+            rendered: Response | None = None
             if answer.is_list:
                 slow = emu.faults.slow_page_seconds()
                 if slow > 0:
-                    await asyncio.sleep(slow)
+                    # A slow page takes `slow` to produce, its own work (reading and
+                    # rendering) included, as at a real service whose servers work in
+                    # parallel: this one process only adds the part of its work that
+                    # does not fit into that time.
+                    rendered = answer.response()
+                    await asyncio.sleep(max(0.0, slow - (time.perf_counter() - working)))
             status = answer.status
             is_write = method in WRITE_METHODS and not path.endswith("/.search")
             if is_write and answer.status < 400 and emu.faults.roll_drop():
@@ -187,7 +194,7 @@ class ScimEndpoint:
                     }
                 )
                 return
-            await answer.response()(scope, receive, send)
+            await (rendered or answer.response())(scope, receive, send)
         except ClientDisconnect:
             # The client went away (killed, timed out) before its request body arrived:
             # nothing was done and there is nobody to answer; not a server error.

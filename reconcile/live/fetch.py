@@ -10,7 +10,6 @@ requests its remaining pages concurrently, as few as the service's page size all
 from __future__ import annotations
 
 import asyncio
-from operator import itemgetter
 
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import IncompleteListingError, LiveStateError
@@ -54,20 +53,15 @@ async def _read_once(client: ScimClient, speculate: list[int]) -> Live:
 
 def check_live(*, users: list[LiveUser], groups: list[LiveGroup]) -> Live:
     """Build `Live` after the cross-listing checks (members exist, e-mails unique)."""
-    # Each member id becomes the listed user's own id object: the planner's million
-    # member comparisons then hit by identity instead of comparing text.
-    own_id = {u.id: u.id for u in users}
-    shared: list[LiveGroup] = []
+    user_ids = {u.id for u in users}
     for group in sorted(groups, key=lambda g: g.id):
-        try:
-            member_ids = _shared(group.member_ids, own_id)
-        except KeyError:
-            unknown = sorted(group.member_ids - own_id.keys())
+        # The ids are interned when parsed (see wire.py), so this hits by identity.
+        if not user_ids.issuperset(group.member_ids):
+            unknown = sorted(group.member_ids - user_ids)
             raise IncompleteListingError(
                 f"group {group.name!r} ({group.id}) has member {unknown[0]} that is not a "
                 "listed user (the listing changed while it was read)"
-            ) from None
-        shared.append(LiveGroup(id=group.id, name=group.name, member_ids=member_ids))
+            )
     by_key: dict[str, LiveUser] = {}
     for user in sorted(users, key=lambda u: u.id):
         other = by_key.setdefault(user.key, user)
@@ -76,11 +70,4 @@ def check_live(*, users: list[LiveUser], groups: list[LiveGroup]) -> Live:
                 f"two live users share the e-mail {user.email!r} ({other.id} and {user.id}); "
                 "users are told apart by e-mail (R1): merge or re-address one in the service"
             )
-    return Live.build(users=users, groups=shared)
-
-
-def _shared(ids: frozenset[str], own_id: dict[str, str]) -> frozenset[str]:
-    """`ids` as the users' own id objects (in one C-level call); KeyError if one is not."""
-    if len(ids) > 1:
-        return frozenset(itemgetter(*ids)(own_id))
-    return frozenset(own_id[i] for i in ids)
+    return Live.build(users=users, groups=groups)

@@ -157,15 +157,17 @@ async def list_all(
                 )
             due = range(1 + size, total + 1, size)
         shape.set_result((total, size, due))
-        _check_ids(items, seen, what)
-        pages = [parse(items)]
         reuse = size == page_size  # speculative pages line up with the real pages
+        # The remaining pages are requested before this one is parsed: parsing a page of
+        # 1,000 groups takes a while, and the service can work meanwhile.
         tasks = [
             early.pop(start)
             if reuse and start in early
             else asyncio.ensure_future(later_page(start, size, speculative=False))
             for start in due
         ]
+        _check_ids(items, seen, what)
+        pages = [parse(items)]
         for page in await gather_all(tasks):
             assert page is not None  # every one of these starts is due
             pages.append(page)

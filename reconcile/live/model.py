@@ -20,10 +20,11 @@ class LiveUser:
     email: str
     display_name: str
     active: bool
+    # R1's identity, derived once: the fetch and the planner read it for every user.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return email_key(self.email)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", email_key(self.email))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class LiveGroup:
     member_ids: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Live:
     users: tuple[LiveUser, ...]
     groups: tuple[LiveGroup, ...]
@@ -59,6 +60,11 @@ class Live:
             MappingProxyType({k: tuple(v) for k, v in by_name.items()}),
         )
         object.__setattr__(self, "fingerprint", live_fingerprint(self))
+
+    def __repr__(self) -> str:
+        # A summary: the default repr of 100k users takes seconds, and Python 3.11's
+        # asyncio.run builds it on its way out whenever the main task returns a Live.
+        return f"Live({len(self.users)} users, {len(self.groups)} groups, {self.fingerprint[:12]})"
 
     @classmethod
     def build(cls, *, users: Iterable[LiveUser] = (), groups: Iterable[LiveGroup] = ()) -> Live:

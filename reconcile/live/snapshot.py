@@ -10,6 +10,7 @@ a diff between two snapshots shows exactly what changed.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -148,11 +149,13 @@ def read_snapshot(path: Path) -> Snapshot:
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise SnapshotError(f"{path}: {where}: {first['msg']}{more}; {_redo(path)}") from exc
     users = [
-        LiveUser(id=u.id, email=u.email, display_name=u.display_name, active=u.active)
+        LiveUser(id=sys.intern(u.id), email=u.email, display_name=u.display_name, active=u.active)
         for u in parsed.users
     ]
     groups = [
-        LiveGroup(id=g.id, name=g.name, member_ids=frozenset(g.member_ids)) for g in parsed.groups
+        # Interned ids, as the fetch makes them (see wire.py).
+        LiveGroup(id=g.id, name=g.name, member_ids=frozenset(map(sys.intern, g.member_ids)))
+        for g in parsed.groups
     ]
     for kind, ids in (("user", [u.id for u in users]), ("group", [g.id for g in groups])):
         seen: set[str] = set()

@@ -308,7 +308,7 @@ class Summary:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Plan:
     """What apply will do, why, and whether it is safe to do it.
 
@@ -322,6 +322,10 @@ class Plan:
     operations: tuple[Operation, ...]
     notices: tuple[Notice, ...]
     safety: tuple[GateResult, ...]
+
+    def __repr__(self) -> str:
+        # A summary, like Live's: the full repr of a large plan is slow and unreadable.
+        return f"Plan({self.target!r}: {self.summary.line()})"
 
     @property
     def summary(self) -> Summary:
