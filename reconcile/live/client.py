@@ -42,6 +42,7 @@ from reconcile.live.errors import (
     UnknownOutcomeError,
     scim_error_for,
 )
+from reconcile.live.gate import PriorityGate
 from reconcile.live.listing import list_all
 from reconcile.live.model import LiveGroup, LiveUser
 from reconcile.live.profiles import Profile
@@ -556,6 +557,7 @@ class ScimClient:
         what: str,
         filter: str | None,
         speculate: int,
+        gate: PriorityGate | None,
         parse_one: Callable[[dict[str, Any]], _T],
     ) -> list[_T]:
         return await list_all(
@@ -566,21 +568,26 @@ class ScimClient:
             what=what,
             page_size=self.page_size,
             speculate=speculate,
+            gate=gate,
         )
 
-    async def list_users(self, *, filter: str | None = None, speculate: int = 0) -> list[LiveUser]:
+    async def list_users(
+        self, *, filter: str | None = None, speculate: int = 0, gate: PriorityGate | None = None
+    ) -> list[LiveUser]:
         """All users (every page), or those matching a filter. `speculate`: pages after
-        the first to request together with it (see listing.speculative_pages)."""
+        the first to request together with it (see listing.speculative_pages); `gate`:
+        shared with another listing read at the same time (see gate.py)."""
         return await self._list_all(
             endpoint="Users",
             what="user",
             filter=filter,
             speculate=speculate,
+            gate=gate,
             parse_one=lambda item: self._parse(UserResource, "GET", "/Users", item).to_live(),
         )
 
     async def list_groups(
-        self, *, filter: str | None = None, speculate: int = 0
+        self, *, filter: str | None = None, speculate: int = 0, gate: PriorityGate | None = None
     ) -> list[LiveGroup]:
         """All groups with their members (every page), or those matching a filter."""
         return await self._list_all(
@@ -588,6 +595,7 @@ class ScimClient:
             what="group",
             filter=filter,
             speculate=speculate,
+            gate=gate,
             parse_one=lambda item: self._parse(GroupResource, "GET", "/Groups", item).to_live(),
         )
 

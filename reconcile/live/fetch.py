@@ -13,6 +13,7 @@ import asyncio
 
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import IncompleteListingError, LiveStateError
+from reconcile.live.gate import PriorityGate
 from reconcile.live.listing import gather_all, speculative_pages
 from reconcile.live.model import Live, LiveGroup, LiveUser
 
@@ -45,8 +46,9 @@ async def fetch_live(
 
 
 async def _read_once(client: ScimClient, speculate: list[int]) -> Live:
-    users = asyncio.ensure_future(client.list_users(speculate=speculate[0]))
-    groups = asyncio.ensure_future(client.list_groups(speculate=speculate[1]))
+    gate = PriorityGate(client.max_concurrency)  # the two listings take turns (gate.py)
+    users = asyncio.ensure_future(client.list_users(speculate=speculate[0], gate=gate))
+    groups = asyncio.ensure_future(client.list_groups(speculate=speculate[1], gate=gate))
     await gather_all([users, groups])  # the first failure cancels the other listing
     return check_live(users=users.result(), groups=groups.result())
 

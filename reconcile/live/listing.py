@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from reconcile.live.errors import IncompleteListingError, LiveStateError
+from reconcile.live.gate import PriorityGate
 from reconcile.live.wire import ListResponse
 
 T = TypeVar("T")
@@ -73,12 +74,15 @@ def speculative_pages(*, expected: Sequence[int], page_size: int, slots: int) ->
     wanted = [max(0, (count * 9 // 10 - 1) // page_size) for count in expected]
     spare = max(0, slots - len(expected))
     granted = [0] * len(wanted)
-    # Round robin over the listings that still want pages: the idle slots are shared.
-    while spare and any(g < w for g, w in zip(granted, wanted, strict=True)):
-        for i, want in enumerate(wanted):
-            if spare and granted[i] < want:
-                granted[i] += 1
-                spare -= 1
+    # Each idle slot goes to the page that is least far into its own listing, the order
+    # the gate admits pages in later (gate.py): the read advances evenly on all listings.
+    while spare:
+        open_ = [i for i, want in enumerate(wanted) if granted[i] < want]
+        if not open_:
+            break
+        i = min(open_, key=lambda i: (granted[i] + 1) / wanted[i])
+        granted[i] += 1
+        spare -= 1
     return granted
 
 
@@ -89,15 +93,23 @@ async def list_all(
     what: str,
     page_size: int,
     speculate: int = 0,
+    gate: PriorityGate | None = None,
 ) -> list[T]:
     """Every resource of one endpoint, in listing order; `what` names it in errors.
 
     Each page is checked and parsed as soon as it arrives, while the others are still on
     their way. `speculate` pages after the first are requested together with it (see
-    `speculative_pages`); one that turns out not to be needed is discarded unread.
+    `speculative_pages`); one that turns out not to be needed is discarded unread. With a
+    `gate` shared by several listings, each page waits for its turn there (see gate.py).
     """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
+    gate = gate or PriorityGate(1_000_000)  # no gate: the client's own limit applies
+
+    async def gated(start: int, count: int, priority: float) -> ListResponse:
+        async with gate.slot(priority):
+            return await fetch_page(start, count)
+
     loop = asyncio.get_running_loop()
     # Known once the first page is in: totalResults, the real page size, the pages due.
     shape: asyncio.Future[tuple[int, int, range]] = loop.create_future()
@@ -123,7 +135,11 @@ async def list_all(
 
     async def later_page(start: int, count: int, *, speculative: bool) -> list[T] | None:
         """A page after the first; a speculative one is None when not needed after all."""
-        page = await fetch_page(start, count)
+        if speculative:
+            page = await gated(start, count, 0.0)
+        else:
+            total, _, _ = await shape
+            page = await gated(start, count, start / total)  # how far into its listing
         total, size, due = await shape
         if speculative and (start not in due or size != page_size):
             return None  # beyond the end, or the service pages differently than asked
@@ -134,7 +150,7 @@ async def list_all(
         for start in range(1 + page_size, 1 + (speculate + 1) * page_size, page_size)
     }
     try:
-        first = await fetch_page(1, page_size)
+        first = await gated(1, page_size, 0.0)
         total = first.total_results
         items = first.resources
         if len(items) > total:

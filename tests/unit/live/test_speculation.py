@@ -24,10 +24,11 @@ FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002)
 @pytest.mark.parametrize(
     ("expected", "page_size", "slots", "granted"),
     [
-        # 100k users / 10k groups, 8 slots: the 6 idle slots are shared.
-        ((100_000, 10_000), 1000, 8, [3, 3]),
-        # One listing wants only two pages more: the other gets the rest.
-        ((2_500, 100_000), 1000, 8, [2, 4]),
+        # 100k users / 10k groups, 8 slots: the 6 idle slots go to the pages least far
+        # into their listing: user pages 2-7 are 1-7% in, group page 2 is 12% in.
+        ((100_000, 10_000), 1000, 8, [6, 0]),
+        ((20_000, 10_000), 1000, 8, [4, 2]),
+        ((2_500, 100_000), 1000, 8, [0, 6]),
         # Nothing is certain to exist beyond the first page: nothing is guessed.
         ((1_000, 100), 1000, 8, [0, 0]),
         ((0, 0), 1000, 8, [0, 0]),
@@ -162,3 +163,14 @@ def test_a_failing_page_that_is_needed_fails_the_listing() -> None:
     fake.script.extend([page_two] * 8)
     with pytest.raises(BadRequest):
         fetch(fake.transport(), page_size=10, users=30)
+
+
+def test_the_listings_take_turns_instead_of_queueing_one_behind_the_other() -> None:
+    """50 user pages and 5 group pages: the group pages (the heavy ones at scale) are
+    spread over the read, not all sent after the last user page."""
+    fake = tenant(500, groups=50)
+    fetch(fake.transport(), page_size=10)
+    order = [s.path for s in fake.requests("GET")]
+    assert order.count("/Groups") == 5
+    last_group = max(i for i, path in enumerate(order) if path == "/Groups")
+    assert last_group < len(order) - 5
