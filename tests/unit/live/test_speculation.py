@@ -169,7 +169,12 @@ def test_the_listings_take_turns_instead_of_queueing_one_behind_the_other() -> N
     """50 user pages and 5 group pages: the group pages (the heavy ones at scale) are
     spread over the read, not all sent after the last user page."""
     fake = tenant(500, groups=50)
-    fetch(fake.transport(), page_size=10)
+
+    async def with_latency(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.002)  # answers take a moment, so requests queue at the gate
+        return fake.handle(request)
+
+    fetch(httpx.MockTransport(with_latency), page_size=10)
     order = [s.path for s in fake.requests("GET")]
     assert order.count("/Groups") == 5
     last_group = max(i for i, path in enumerate(order) if path == "/Groups")
