@@ -16,6 +16,7 @@ from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
     PROFILE,
     RATE_LIMIT,
+    RATE_LIMIT_BURST,
     TARGET,
     TOKEN_FILE,
     cli_errors,
@@ -46,6 +47,7 @@ def apply(
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
     rate_limit: float | None = RATE_LIMIT,
+    rate_limit_burst: int = RATE_LIMIT_BURST,
     auto_approve: bool = typer.Option(
         False, "--auto-approve", help="Apply without asking (required without a terminal)."
     ),
@@ -77,6 +79,7 @@ def apply(
                 profile=Profile(profile),
                 token_file=token_file,
                 rate_limit=rate_limit,
+                rate_limit_burst=rate_limit_burst,
                 auto_approve=auto_approve,
                 allow_mass_change=allow_mass_change,
                 concurrency=concurrency,
@@ -94,6 +97,7 @@ async def _run(
     profile: Profile,
     token_file: Path | None,
     rate_limit: float | None,
+    rate_limit_burst: int,
     auto_approve: bool,
     allow_mass_change: bool,
     concurrency: int,
@@ -104,6 +108,7 @@ async def _run(
         profile=profile,
         token_file=token_file,
         rate_limit_rps=rate_limit,
+        rate_limit_burst=rate_limit_burst,
         max_concurrency=concurrency,
     ) as client:
         with fetching(client.label):

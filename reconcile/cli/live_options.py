@@ -82,6 +82,15 @@ RATE_LIMIT = typer.Option(
     metavar="RPS",
     help="At most this many requests per second (lowered automatically after a 429).",
 )
+RATE_LIMIT_BURST = typer.Option(
+    1,
+    "--rate-limit-burst",
+    min=1,
+    max=100,
+    metavar="N",
+    help="Requests the service's rate limit lets through at once (its bucket size). "
+    "Saved up only while idle, e.g. between phases; 1 spaces every request.",
+)
 
 
 def is_embedded(target: str | None) -> bool:
@@ -125,6 +134,7 @@ async def open_client(
     profile: Profile,
     token_file: Path | None,
     rate_limit_rps: float | None = None,
+    rate_limit_burst: int = 1,
     max_concurrency: int = 8,
 ) -> AsyncIterator[ScimClient]:
     """An open ScimClient for the resolved target (its `.label` names it for humans)."""
@@ -139,6 +149,7 @@ async def open_client(
             profile=profile,
             transport=embedded.transport,
             rate_limit_rps=rate_limit_rps,
+            rate_limit_burst=rate_limit_burst,
             max_concurrency=max_concurrency,
             allow_http=True,  # in-process: the requests never leave this process
             label=f"{EMBEDDED} ({embedded.db_path})",
@@ -150,6 +161,7 @@ async def open_client(
             token=read_token(token_file),
             profile=profile,
             rate_limit_rps=rate_limit_rps,
+            rate_limit_burst=rate_limit_burst,
             max_concurrency=max_concurrency,
         )
     async with client:

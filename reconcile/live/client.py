@@ -182,6 +182,7 @@ class ScimClient:
         timeouts: Timeouts = Timeouts(),
         max_concurrency: int = 8,
         rate_limit_rps: float | None = None,
+        rate_limit_burst: int = 1,
         retry: RetryPolicy = RetryPolicy(),
         page_size: int = DEFAULT_PAGE_SIZE,
         patch_limits: PatchLimits = PatchLimits(),
@@ -206,7 +207,9 @@ class ScimClient:
         self._timeouts = timeouts
         self._max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._limiter = RateLimiter(rate=rate_limit_rps)
+        # Burst: what the service's own bucket lets through at once (1 by default: every
+        # request is spaced). See RateLimiter for why this stays safe.
+        self._limiter = RateLimiter(rate=rate_limit_rps, burst=rate_limit_burst)
         self._on_request = on_request
         self._rng = rng or random.Random()
         self._http: httpx.AsyncClient | None = None

@@ -41,7 +41,10 @@ class RateLimiter:
         self._rate = rate
         self._clock = clock
         self._sleep = sleep
-        self._tokens = self._burst()
+        # One token to start with, whatever the burst: the bucket fills only while the
+        # client is idle (between phases, R19), so a burst only catches up on requests the
+        # service's own bucket also saved up, and never opens a run with a volley.
+        self._tokens = 1.0
         self._updated = clock()
         self._paused_until = 0.0
         self._sent: deque[float] = deque()  # send times of the last second, for estimates

@@ -47,6 +47,19 @@ def test_token_bucket_spaces_requests_at_the_rate() -> None:
     assert times[8] == pytest.approx(201.25)
 
 
+def test_a_burst_is_saved_up_while_idle_never_spent_at_the_start() -> None:
+    """A new client does not know how full the service's bucket is (the fetch before an
+    apply may have drained it): it opens with one request, spaced like burst 1. Only idle
+    time (a phase boundary) saves up tokens, at most `burst`, to catch up after it."""
+    t = FakeTime()
+    limiter = RateLimiter(rate=4.0, burst=3.0, clock=t.clock, sleep=t.sleep)
+    assert sends(limiter, t, 3) == pytest.approx([100.0, 100.25, 100.5])
+    t.now += 0.5  # idle for two request slots: two tokens saved up
+    assert sends(limiter, t, 4) == pytest.approx([101.0, 101.0, 101.25, 101.5])
+    t.now += 60.0  # a long pause saves up no more than the burst
+    assert sends(limiter, t, 4) == pytest.approx([161.5, 161.5, 161.5, 161.75])
+
+
 def test_no_request_inside_a_pause() -> None:
     t = FakeTime()
     limiter = RateLimiter(rate=None, clock=t.clock, sleep=t.sleep)
