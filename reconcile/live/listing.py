@@ -149,6 +149,7 @@ async def list_all(
         start: asyncio.ensure_future(later_page(start, page_size, speculative=True))
         for start in range(1 + page_size, 1 + (speculate + 1) * page_size, page_size)
     }
+    tasks: list[asyncio.Future[list[T] | None]] = []
     try:
         first = await gated(1, page_size, 0.0)
         total = first.total_results
@@ -188,10 +189,12 @@ async def list_all(
             assert page is not None  # every one of these starts is due
             pages.append(page)
     finally:
-        # Speculative pages that were not needed (or a failure): never leave them running.
-        for task in early.values():
+        # Speculative pages that were not needed, or every page after a failure (the first
+        # page's own checks included): never leave a request running.
+        leftover = [*early.values(), *tasks]
+        for task in leftover:
             task.cancel()
-        await asyncio.gather(*early.values(), return_exceptions=True)
+        await asyncio.gather(*leftover, return_exceptions=True)
     return [item for page in pages for item in page]
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from reconcile.live.client import ScimClient
-from reconcile.live.errors import BadRequest
+from reconcile.live.errors import BadRequest, IncompleteListingError
 from reconcile.live.fetch import fetch_live
 from reconcile.live.listing import speculative_pages
 from reconcile.live.model import Live
@@ -179,3 +179,34 @@ def test_the_listings_take_turns_instead_of_queueing_one_behind_the_other() -> N
     assert order.count("/Groups") == 5
     last_group = max(i for i, path in enumerate(order) if path == "/Groups")
     assert last_group < len(order) - 5
+
+
+def test_a_bad_first_page_leaves_no_request_running() -> None:
+    """The remaining pages are requested before the first page is checked: when that
+    check fails, they are cancelled, not left running in the background."""
+    fake = tenant(25)
+    user = dict(next(iter(fake.users.values())))
+
+    def duplicated_first_page(request: httpx.Request) -> httpx.Response | None:
+        body = {"totalResults": 25, "startIndex": 0, "Resources": [user] * 10}
+        return httpx.Response(200, json=body)
+
+    fake.script.append(duplicated_first_page)
+
+    async def with_latency(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.01)
+        return fake.handle(request)
+
+    async def main() -> set[asyncio.Task[object]]:
+        async with ScimClient(
+            base_url="https://scim.example.test/scim/v2",
+            token="t0ken",
+            transport=httpx.MockTransport(with_latency),
+            retry=FAST,
+            page_size=10,
+        ) as client:
+            with pytest.raises(IncompleteListingError, match="appears on two pages"):
+                await client.list_users(speculate=1)
+            return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+    assert asyncio.run(main()) == set()
