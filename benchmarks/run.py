@@ -258,6 +258,8 @@ def _client(em: Emulator, settings: Settings, *, concurrency: int) -> ScimClient
         allow_http=True,  # loopback only
         max_concurrency=concurrency,
         rate_limit_rps=settings.rate_limit,
+        # The service's bucket, as `apply --rate-limit-burst` passes it.
+        rate_limit_burst=settings.rate_limit_burst,
         page_size=settings.page_size,
     )
 

@@ -89,7 +89,8 @@ RATE_LIMIT_BURST = typer.Option(
     max=100,
     metavar="N",
     help="Requests the service's rate limit lets through at once (its bucket size). "
-    "Saved up only while idle, e.g. between phases; 1 spaces every request.",
+    "Up to half of them are saved up while idle (between phases) to catch up; 1 spaces "
+    "every request.",
 )
 
 

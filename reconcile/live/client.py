@@ -207,9 +207,10 @@ class ScimClient:
         self._timeouts = timeouts
         self._max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
-        # Burst: what the service's own bucket lets through at once (1 by default: every
-        # request is spaced). See RateLimiter for why this stays safe.
-        self._limiter = RateLimiter(rate=rate_limit_rps, burst=rate_limit_burst)
+        # rate_limit_burst: the service's own bucket (1 by default: every request spaced).
+        # The client saves up at most half of it while idle (see RateLimiter): the other
+        # half absorbs requests that arrive bunched, so a catch-up never meets a 429.
+        self._limiter = RateLimiter(rate=rate_limit_rps, burst=max(1, rate_limit_burst // 2))
         self._on_request = on_request
         self._rng = rng or random.Random()
         self._http: httpx.AsyncClient | None = None
