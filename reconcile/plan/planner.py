@@ -133,7 +133,6 @@ class _Planner:
         self.group_tokens: dict[str, set[Token]] = {}  # declared group key -> member tokens
         self.bound: set[Token] = set()  # R2: tokens of members of present groups
         self.pending: set[Token] = set()  # tokens of declared users missing live
-        self.with_pending: set[str] = set()  # declared groups listing such users
         self.operations: list[Operation] = []
         self.notices: list[Notice] = []
         self.created: set[str] = set()
@@ -197,8 +196,6 @@ class _Planner:
                 undeclared.append(key)
                 continue
             group_tokens[key] = tokens
-            if pending and not pending.isdisjoint(tokens):
-                self.with_pending.add(key)
         if undeclared:
             self._reject_undeclared(undeclared)
         present = [group_tokens[k] for k, g in self.desired.groups.items() if g.present]
@@ -570,12 +567,13 @@ class _Planner:
                 continue
             tokens = self.group_tokens[key]
             new_keys: set[str] = set()
-            if key not in self.with_pending:
+            # Declared members missing live: only those being created count (R12).
+            missing = tokens & pending if pending else None
+            if not missing:
                 target_ids = cast(set[str], tokens)  # every member exists live
             else:
-                # Declared members missing live: only those being created count (R12).
-                target_ids = cast(set[str], tokens - pending)
-                new_keys = {cast(_Pending, t).key for t in tokens.intersection(created)}
+                target_ids = cast(set[str], tokens - missing)
+                new_keys = {cast(_Pending, t).key for t in missing & created}
             if match is None:
                 if target_ids or new_keys:
                     self._create_group(key, group, len(tokens), target_ids, new_keys)
@@ -586,8 +584,8 @@ class _Planner:
             live_ids = match.live.member_ids
             rename = (match.live.name, group.name) if match.live.name != group.name else None
             hold(group.name, f"group '{key}'", introduced=rename is not None)
-            if rename is None and not new_keys and target_ids == live_ids:
-                continue
+            # No equality test first: most groups that are compared differ somewhere, and
+            # the difference below costs the same one pass over the members.
             add_ids = target_ids - live_ids
             # Members that are not users in the listing cannot be addressed by e-mail.
             remove_ids = [uid for uid in live_ids - target_ids if uid in users_by_id]
