@@ -68,6 +68,26 @@ def _live_and_target(
     )
 
 
+def _plan_from(
+    path: Path,
+    *,
+    target: str | None,
+    live_file: Path | None,
+    profile: Profile,
+    token_file: Path | None,
+) -> Plan:
+    """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
+    desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
+    live, label = _live_and_target(
+        target=target,
+        live_file=live_file,
+        profile=profile,
+        token_file=token_file,
+        desired=desired,
+    )
+    return _plan_or_exit(desired, live, label)
+
+
 def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
     """Plan; a blocking problem (R7 ambiguity...) is printed like a validation error."""
     try:
@@ -106,15 +126,9 @@ def plan_command(
     ),
 ) -> None:
     """Show what apply would change, and why; nothing is written to the service."""
-    desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
-    live, label = _live_and_target(
-        target=target,
-        live_file=live_file,
-        profile=Profile(profile),
-        token_file=token_file,
-        desired=desired,
+    result = _plan_from(
+        path, target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
     )
-    result = _plan_or_exit(desired, live, label)
     fmt = OutputFormat(fmt)
     emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
     if out is not None:
@@ -137,15 +151,15 @@ def drift(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
-    desired = load_or_exit(path)
-    live, label = _live_and_target(
-        target=target,
-        live_file=live_file,
-        profile=Profile(profile),
-        token_file=token_file,
-        desired=desired,
+    report = Drift.of(
+        _plan_from(
+            path,
+            target=target,
+            live_file=live_file,
+            profile=Profile(profile),
+            token_file=token_file,
+        )
     )
-    report = Drift.of(_plan_or_exit(desired, live, label))
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.JSON:
         emit(render_drift_json(report))

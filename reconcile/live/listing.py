@@ -137,12 +137,12 @@ async def list_all(
         """A page after the first; a speculative one is None when not needed after all."""
         if speculative:
             page = await gated(start, count, 0.0)
+            total, size, due = await shape
+            if start not in due or size != page_size:
+                return None  # beyond the end, or the service pages differently than asked
         else:
-            total, _, _ = await shape
+            total, size, due = await shape
             page = await gated(start, count, start / total)  # how far into its listing
-        total, size, due = await shape
-        if speculative and (start not in due or size != page_size):
-            return None  # beyond the end, or the service pages differently than asked
         return take(page, start, total, size)
 
     early = {

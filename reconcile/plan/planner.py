@@ -546,7 +546,7 @@ class _Planner:
 
     def _plan_groups(self, matches: dict[str, _Match]) -> None:
         # R12 compares in live-id space: the live side is already a frozenset of ids, so
-        # an unchanged group costs one C-level lookup per member and one set comparison.
+        # a group costs C-level set differences, one lookup per member each.
         users_by_id = self.live.users_by_id
         pending = self.pending
         created = {self.token_of[k] for k in self.created}
