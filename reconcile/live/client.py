@@ -18,7 +18,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -42,7 +42,7 @@ from reconcile.live.errors import (
     UnknownOutcomeError,
     scim_error_for,
 )
-from reconcile.live.gate import PriorityGate
+from reconcile.live.gate import PriorityGate, Slot
 from reconcile.live.listing import list_all
 from reconcile.live.model import LiveGroup, LiveUser
 from reconcile.live.profiles import Profile
@@ -87,6 +87,26 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAX_RESPONSE_BYTES: Final = 64 * 2**20
 # Headers that describe the bytes on the wire, not the decoded body we keep.
 _WIRE_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+# The HTTP client's trace events (httpcore) that mark a request busy on the wire, and
+# those after which it only waits: for its answer, or (closed) for its next attempt.
+# A transport that sends no trace events leaves the request busy until it is answered.
+_BUSY_EVENTS: Final = frozenset(
+    {"http11.send_request_headers.started", "http11.receive_response_headers.complete"}
+)
+_WAITING_EVENTS: Final = frozenset(
+    {"http11.send_request_body.complete", "http11.response_closed.complete"}
+)
+
+
+def _wire_trace(slot: Slot) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _BUSY_EVENTS:
+            slot.busy()
+        elif event in _WAITING_EVENTS or event.endswith(".failed"):
+            slot.waiting()
+
+    return trace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,6 +187,19 @@ def _check_token(token: str | Secret) -> Secret:
 def _filter_literal(value: str) -> str:
     """A SCIM filter string literal (RFC 7644 3.4.2.2 uses JSON string syntax)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ReceivedPage:
+    """A list page as received: decoded (JSON, then the list's shape) only when asked,
+    so that a listing can first let the other requests in flight go on (see gate.py)."""
+
+    client: ScimClient
+    path: str
+    response: httpx.Response
+
+    def decode(self) -> ListResponse:
+        return self.client._parse(ListResponse, "GET", self.path, self.response)
 
 
 class ScimClient:
@@ -294,18 +327,22 @@ class ScimClient:
         body: BaseModel | None = None,
         idempotent: bool = True,
         absent_is_done: bool = False,
+        slot: Slot | None = None,
     ) -> httpx.Response | None:
         """Send one logical request with limits and retries; the answer (None: settled).
 
         `idempotent=False` (a create) turns an unknown outcome into `_OutcomeUnknown` for
         the caller to settle instead of re-sending. `absent_is_done` (a delete) treats a 404
-        that follows an unknown outcome as the earlier attempt having succeeded.
+        that follows an unknown outcome as the earlier attempt having succeeded. `slot`
+        (a listing's place in its gate) is told when the request is busy on the wire and
+        when it waits for its answer (see gate.py).
         """
         if self._http is None:
             raise RuntimeError("ScimClient must be used as `async with ScimClient(...)`")
         content = None if body is None else json.dumps(dump(body)).encode()
         headers = {} if body is None else {"Content-Type": SCIM_MEDIA_TYPE}
         shown = path + ("?" + str(httpx.QueryParams(params)) if params else "")
+        extensions = {} if slot is None else {"trace": _wire_trace(slot)}
         started = time.monotonic()
         maybe_applied = False
         attempt = 0
@@ -329,6 +366,7 @@ class ScimClient:
                             params=params,
                             content=content,
                             headers=headers,
+                            extensions=extensions,
                         ),
                         shown=shown,
                     )
@@ -546,13 +584,27 @@ class ScimClient:
         self, *, endpoint: str, start_index: int, count: int, filter: str | None = None
     ) -> ListResponse:
         """One page of `/Users` or `/Groups` (start_index is 1-based)."""
+        received = await self._receive_page(
+            endpoint=endpoint, start_index=start_index, count=count, filter=filter, slot=None
+        )
+        return received.decode()
+
+    async def _receive_page(
+        self,
+        *,
+        endpoint: str,
+        start_index: int,
+        count: int,
+        filter: str | None,
+        slot: Slot | None,
+    ) -> _ReceivedPage:
         params: dict[str, str | int] = {"startIndex": start_index, "count": count}
         if filter is not None:
             params["filter"] = filter
         path = f"/{endpoint}"
-        response = await self._call("GET", path, params=params)
+        response = await self._call("GET", path, params=params, slot=slot)
         assert response is not None  # only deletes settle without an answer
-        return self._parse(ListResponse, "GET", path, response)
+        return _ReceivedPage(client=self, path=path, response=response)
 
     async def _list_all(
         self,
@@ -565,8 +617,8 @@ class ScimClient:
         parse_one: Callable[[dict[str, Any]], _T],
     ) -> list[_T]:
         return await list_all(
-            fetch_page=lambda start, count: self.list_page(
-                endpoint=endpoint, start_index=start, count=count, filter=filter
+            fetch_page=lambda start, count, slot: self._receive_page(
+                endpoint=endpoint, start_index=start, count=count, filter=filter, slot=slot
             ),
             parse=lambda items: [parse_one(item) for item in items],
             what=what,

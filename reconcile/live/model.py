@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import MappingProxyType
 
 from reconcile.desired.model import email_key
-from reconcile.fingerprint import live_fingerprint
+from reconcile.fingerprint import live_fingerprint, live_members_blob, live_user_row
+
+_ID = attrgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +25,15 @@ class LiveUser:
     active: bool
     # R1's identity, derived once: the fetch and the planner read it for every user.
     key: str = field(init=False, repr=False, compare=False)
+    # This user's part of the live fingerprint (R21), derived once (see fingerprint.py).
+    fingerprint_row: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", email_key(self.email))
+        row = live_user_row(
+            id=self.id, email=self.email, display_name=self.display_name, active=self.active
+        )
+        object.__setattr__(self, "fingerprint_row", row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,11 @@ class LiveGroup:
     id: str
     name: str
     member_ids: frozenset[str] = frozenset()
+    # The sorted member ids as the live fingerprint (R21) takes them, derived once.
+    fingerprint_members: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint_members", live_members_blob(self.member_ids))
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -69,7 +83,4 @@ class Live:
     @classmethod
     def build(cls, *, users: Iterable[LiveUser] = (), groups: Iterable[LiveGroup] = ()) -> Live:
         """Sorted by id so that equal states compare and fingerprint equal."""
-        return cls(
-            users=tuple(sorted(users, key=lambda u: u.id)),
-            groups=tuple(sorted(groups, key=lambda g: g.id)),
-        )
+        return cls(users=tuple(sorted(users, key=_ID)), groups=tuple(sorted(groups, key=_ID)))
