@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 USER_ID_BASE = 1_000_000
@@ -133,12 +132,14 @@ class Store:
         self._names: dict[str, str | None] | None = None
 
     def display_names(self) -> Mapping[str, str | None]:
-        """id -> displayName of every user. Read-only: the mapping is replaced after a
-        user write, never changed, so it can be read outside the lock."""
+        """id -> displayName of every user. Read-only (typed as a Mapping): the mapping is
+        replaced after a user write, never changed, so it can be read outside the lock.
+        The dict itself, not a MappingProxyType: a page of 1,000 groups looks up 100,000
+        names, and a proxy's `get` took 80 ms of it."""
         with self.lock:
             if self._names is None:
                 self._names = dict(self.conn.execute("SELECT id, display_name FROM users"))
-            return MappingProxyType(self._names)
+            return self._names
 
     def close(self) -> None:
         with self.lock:

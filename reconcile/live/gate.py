@@ -64,6 +64,11 @@ class PriorityGate:
         self._busy = 0  # holders connecting, sending or receiving (see Slot)
         self._quiet: asyncio.Event | None = None
 
+    @property
+    def busy(self) -> int:
+        """Holders connecting, sending or receiving, or admitted and yet to start."""
+        return self._busy
+
     @asynccontextmanager
     async def slot(self, priority: float) -> AsyncIterator[Slot]:
         if self._free > 0 and not self._waiting:

@@ -12,6 +12,7 @@ import pytest
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import IncompleteListingError
 from reconcile.live.fetch import fetch_live
+from reconcile.live.gate import PriorityGate
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from tests.integration.live.conftest import Emu
 from tests.integration.live.helpers import run
@@ -173,3 +174,27 @@ def test_a_listing_that_keeps_moving_fails_instead_of_planning_from_half(emu: Em
     with pytest.raises(IncompleteListingError, match="read twice"):
         run(emu.base_url, fetch_during_churn, page_size=10)
     emu.set_faults(slow_page_ms=0)
+
+
+def test_a_request_waiting_for_its_answer_leaves_the_wire_quiet(emu: Emu) -> None:
+    """The HTTP client's trace events reach the gate over real HTTP: while a page request
+    waits out the service's latency, nothing is busy on the wire and parsing may run. If
+    the events were not hooked up (or renamed by the HTTP library), the request would
+    count as busy for its whole 300 ms."""
+    seed_tenant(emu, users=50, groups=2)
+    emu.set_faults(latency_ms=300)
+
+    async def sample(client: ScimClient) -> tuple[list[int], int]:
+        gate = PriorityGate(2)
+        listing = asyncio.ensure_future(client.list_users(gate=gate))
+        samples = []
+        while not listing.done():
+            samples.append(gate.busy)
+            await asyncio.sleep(0.01)
+        assert len(await listing) == 50
+        return samples, gate.busy
+
+    samples, busy_after = run(emu.base_url, sample, allow_http=True)
+    assert len(samples) >= 20
+    assert samples.count(0) >= 0.8 * len(samples), samples
+    assert busy_after == 0
