@@ -8,11 +8,12 @@ reaches the lower bound of requests and converges (R22). They time nothing.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from benchmarks import run
+from benchmarks import fetch_bench, run
 from benchmarks.generate import Spec, build, write
 from reconcile.desired.loader import load_desired
 
@@ -109,3 +110,36 @@ def test_run_reports_every_figure_at_the_lower_bound_and_converges(
     assert "| users / groups / memberships |" in out
     users = row["tenant"]["desired"]["users"]
     assert out.split("\n")[2].startswith(f"| {users} / ")
+
+
+@pytest.mark.integration
+def test_fetch_bench_reads_the_tenant_in_one_request_per_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = fetch_bench.main(
+        [
+            "--users",
+            "2500",
+            "--repeat",
+            "2",
+            "--latency-ms",
+            "0",
+            "--page-latency-ms",
+            "20",
+            "--tenant",
+            str(tmp_path / "t"),
+        ]
+    )
+    assert code == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("fetch ")]
+    assert len(lines) == 2
+    for line in lines:
+        found = re.search(r"(\d+) requests for (\d+) pages", line)
+        assert found, line
+        # 2,500 declared users (and the drift's extra live ones): 3 user pages, 1 group page.
+        assert found.group(1) == found.group(2) == "4"
+        bound = re.search(r"bound ([\d.]+) s", line)
+        assert bound, line
+        assert float(bound.group(1)) == pytest.approx(0.02)
+    # The tenant is generated once and reused.
+    assert (tmp_path / "t" / "manifest.json").exists()
