@@ -90,9 +90,15 @@ _WIRE_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfe
 
 # The HTTP client's trace events (httpcore) that mark a request busy on the wire, and
 # those after which it only waits: for its answer, or (closed) for its next attempt.
-# A transport that sends no trace events leaves the request busy until it is answered.
+# A transport that sends no trace events (or HTTP/2, which the client does not enable)
+# leaves the request busy until it is answered.
 _BUSY_EVENTS: Final = frozenset(
-    {"http11.send_request_headers.started", "http11.receive_response_headers.complete"}
+    {
+        "connection.connect_tcp.started",  # a new or re-opened connection (a retry)
+        "connection.start_tls.started",
+        "http11.send_request_headers.started",
+        "http11.receive_response_headers.complete",
+    }
 )
 _WAITING_EVENTS: Final = frozenset(
     {"http11.send_request_body.complete", "http11.response_closed.complete"}
@@ -354,11 +360,16 @@ class ScimClient:
                     f"accepting connections earlier in this run ({self._unreachable}); run "
                     "again when it is back"
                 )
-            await self._limiter.acquire()
+            # Queued for the rate limit or a connection: not on the wire (see gate.py).
+            await self._limiter.acquire(on_wait=None if slot is None else slot.waiting)
+            if slot is not None and self._slots.locked():
+                slot.waiting()
             sent_at = time.time()
             t0 = time.perf_counter()
             try:
                 async with self._slots:
+                    if slot is not None:
+                        slot.busy()  # about to connect and send
                     response = await self._send(
                         self._http.build_request(
                             method,
@@ -624,7 +635,9 @@ class ScimClient:
             what=what,
             page_size=self.page_size,
             speculate=speculate,
-            gate=gate,
+            # A gate of its own when not shared: a page then counts as busy only once it
+            # holds one of the client's slots, not while it queues for one.
+            gate=gate or PriorityGate(self._max_concurrency),
         )
 
     async def list_users(

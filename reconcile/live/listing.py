@@ -115,30 +115,34 @@ async def list_all(
     decoded at once: it tells what else to request. `speculate` pages after the first are
     requested together with it (see `speculative_pages`); one that turns out not to be
     needed is discarded unread. With a `gate` shared by several listings, each page waits
-    for its turn there (see gate.py).
+    for its turn there (see gate.py). Without a gate, the client's own limit applies and
+    pages are parsed as they come.
     """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
-    gate = gate or PriorityGate(1_000_000)  # no gate: the client's own limit applies
-    backlog = 0  # pages received and not yet parsed
+    follow_wire = gate is not None
+    gate = gate or PriorityGate(1_000_000)
+    backlog = 0  # pages received and not yet parsed (the first page aside)
 
     async def parse_turn() -> None:
-        if backlog > gate.slots:
-            await asyncio.sleep(0)  # let the answers out, but parse without waiting
-        else:
+        if follow_wire and backlog <= gate.slots:
             await gate.quiet()
+        else:
+            await asyncio.sleep(0)  # let the answers out, but parse without waiting
 
     async def gated(
         start: int, count: int, priority: float, *, urgent: bool = False
     ) -> ListResponse:
-        """One page, decoded; the caller then owes `done()` (it counts in the backlog)."""
+        """One page, decoded. An `urgent` one (the first: it tells what else to request)
+        is decoded at once; any other counts in the backlog and the caller owes `done()`."""
         nonlocal backlog
         async with gate.slot(priority) as slot:
             received = await fetch_page(start, count, slot)
+        if urgent:
+            return received.decode()
         backlog += 1
         try:
-            if not urgent:
-                await parse_turn()
+            await parse_turn()
             return received.decode()
         except BaseException:
             done()
@@ -237,11 +241,8 @@ async def list_all(
             else asyncio.ensure_future(later_page(start, size, speculative=False))
             for start in due
         ]
-        try:
-            _check_ids(items, seen, what)
-            pages = [await parse_chunked(items)]
-        finally:
-            done()
+        _check_ids(items, seen, what)
+        pages = [await parse_chunked(items)]
         for page in await gather_all(tasks):
             assert page is not None  # every one of these starts is due
             pages.append(page)

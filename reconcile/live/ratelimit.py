@@ -68,12 +68,18 @@ class RateLimiter:
             self._tokens = min(self._burst(), self._tokens + (now - self._updated) * self._rate)
         self._updated = now
 
-    async def acquire(self) -> None:
-        """Wait until a request may be sent: outside any pause, with a token available."""
+    async def acquire(self, *, on_wait: Callable[[], None] | None = None) -> None:
+        """Wait until a request may be sent: outside any pause, with a token available.
+        `on_wait` is called before it has to wait at all (a listing then knows that the
+        request is not on the wire yet, see gate.py)."""
+        if on_wait is not None and self._lock.locked():
+            on_wait()
         async with self._lock:  # one waiter at a time keeps the order fair (FIFO)
             while True:
                 now = self._clock()
                 if now < self._paused_until:
+                    if on_wait is not None:
+                        on_wait()
                     await self._sleep(self._paused_until - now)
                     continue
                 if self._rate is None:
@@ -82,6 +88,8 @@ class RateLimiter:
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
                     break
+                if on_wait is not None:
+                    on_wait()
                 await self._sleep((1.0 - self._tokens) / self._rate)
             now = self._clock()
             self._sent.append(now)

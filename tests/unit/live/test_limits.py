@@ -68,6 +68,24 @@ def test_no_request_inside_a_pause() -> None:
     assert sends(limiter, t, 2) == [102.5, 102.5]
 
 
+def test_on_wait_is_called_only_when_a_request_has_to_wait() -> None:
+    """A listing's request that waits here is not on the wire, so parsing may run (gate.py)."""
+    t = FakeTime()
+    limiter = RateLimiter(rate=4.0, clock=t.clock, sleep=t.sleep)
+    waits: list[float] = []
+
+    async def main() -> None:
+        for _ in range(3):
+            await limiter.acquire(on_wait=lambda: waits.append(t.now))
+        limiter.pause(1.0)
+        await limiter.acquire(on_wait=lambda: waits.append(t.now))
+
+    asyncio.run(main())
+    # The first had a token; the next two waited for theirs; the last waited out a pause.
+    assert waits == pytest.approx([100.0, 100.25, 100.5])
+    assert len(t.sleeps) == 3
+
+
 def test_a_429_halves_the_rate_and_successes_climb_back_to_the_ceiling() -> None:
     t = FakeTime()
     limiter = RateLimiter(rate=10.0, clock=t.clock, sleep=t.sleep)
