@@ -21,6 +21,12 @@ class FaultState:
         self._tokens = float(faults.rate_limit_burst)
         self._stamp = time.monotonic()
 
+    def reseed(self, seed: int) -> None:
+        """Make the faults that are rolled (errors, drops, jitter) repeatable, for tests
+        that must see a given amount of them."""
+        with self._lock:
+            self._rng = random.Random(seed)
+
     @property
     def faults(self) -> Faults:
         with self._lock:
