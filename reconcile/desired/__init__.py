@@ -19,7 +19,6 @@ from reconcile.desired.model import (
     Safety,
     Tenant,
     UnmanagedUsers,
-    email_key,
 )
 from reconcile.desired.schema import json_schema
 
@@ -35,7 +34,6 @@ __all__ = [
     "Safety",
     "Tenant",
     "UnmanagedUsers",
-    "email_key",
     "json_schema",
     "load_desired",
 ]

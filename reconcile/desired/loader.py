@@ -18,11 +18,12 @@ from pydantic import BaseModel, ValidationError
 
 from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_diagnostics
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
-from reconcile.desired.model import Desired, Location, email_key
+from reconcile.desired.model import Desired, Location
 from reconcile.desired.rules import GroupEntry, TenantEntry, UserEntry, build_desired
 from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import LineIndex, YamlMap, YamlSeq, read_yaml
 from reconcile.gcpause import cycle_collection_paused
+from reconcile.identity import email_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -13,15 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from reconcile.fingerprint import desired_fingerprint
-
-
-def email_key(email: str) -> str:
-    """R1: a user is their e-mail, compared case-insensitively after trimming.
-
-    `lower()`, not `casefold()`: case folding also merges different addresses
-    (`straße` and `strasse`), which would bind one person's access to another's account.
-    """
-    return email.strip().lower()
+from reconcile.identity import email_key
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -24,10 +24,10 @@ from reconcile.desired.model import (
     Safety,
     Tenant,
     UnmanagedUsers,
-    email_key,
 )
 from reconcile.desired.schema import GroupSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq
+from reconcile.identity import email_key
 
 if TYPE_CHECKING:
     from reconcile.desired.loader import _Collected

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconcile.identity import email_key
+
 USER_ID_BASE = 1_000_000
 GROUP_ID_BASE = 1_000_000
 
@@ -57,11 +59,6 @@ CREATE INDEX IF NOT EXISTS members_user ON members(user_id);
 CREATE INDEX IF NOT EXISTS members_group ON members(group_id, seq, user_id);
 CREATE TABLE IF NOT EXISTS foreign_accounts (email_key TEXT PRIMARY KEY, email TEXT NOT NULL);
 """
-
-
-def email_key(email: str) -> str:
-    """E-mail addresses are unique case-insensitively (the same rule as R1)."""
-    return email.strip().casefold()
 
 
 def now() -> str:

@@ -33,8 +33,9 @@ from reconcile.emulator.filters import (
 )
 from reconcile.emulator.listing import Page, list_response, project
 from reconcile.emulator.patch import Attrs, apply_all, check_envelope
-from reconcile.emulator.store import Store, UserRow, email_key
+from reconcile.emulator.store import Store, UserRow
 from reconcile.emulator.wire import SSO_SCHEMA, USER_SCHEMA, PatchOpIn
+from reconcile.identity import email_key
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TV_FILTER_OPS = frozenset({"eq", "ne", "co", "sw", "ew"})

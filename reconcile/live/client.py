@@ -28,7 +28,7 @@ from typing import Any, Final, Self, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from reconcile.desired.model import email_key
+from reconcile.identity import email_key
 from reconcile.live.errors import (
     BadRequest,
     ConfigurationError,

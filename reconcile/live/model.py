@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from types import MappingProxyType
 
-from reconcile.desired.model import email_key
 from reconcile.fingerprint import live_fingerprint, live_members_blob, live_user_row
+from reconcile.identity import email_key
 
 _ID = attrgetter("id")
 

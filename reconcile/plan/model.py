@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
-from reconcile.desired.model import email_key
+from reconcile.identity import email_key
 
 FORMAT_VERSION = 1
 

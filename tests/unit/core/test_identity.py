@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconcile.desired.model import email_key
+from reconcile.identity import email_key
 
 
 def test_r1_identity_ignores_case_but_does_not_fold_other_letters() -> None:

@@ -12,9 +12,9 @@ from reconcile.desired import (
     DesiredStateError,
     GroupState,
     UnmanagedUsers,
-    email_key,
     load_desired,
 )
+from reconcile.identity import email_key
 
 REPO = Path(__file__).parents[3]
 VALID = REPO / "tests" / "fixtures" / "valid"
