@@ -163,6 +163,11 @@ def _report_starter(folder: Path, starter: Starter, *, written: list[str]) -> No
         _note(f"left undeclared ({len(left_out)}), listed in the files' comments too:")
         for item in left_out:
             _note(f"  - {item.line()}")
+    _note(
+        f"next: add your admin accounts (break-glass admins, the account that owns the API "
+        f"token) to tenant.protected_users in {folder / 'tenant.yaml'}: no plan may then "
+        "deactivate them (R23). Import adds nobody there by itself."
+    )
     if starter.groups is None:
         _note(
             "groups were not imported: pass --groups to declare the live groups (pinned by "

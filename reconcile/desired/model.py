@@ -54,6 +54,11 @@ class Tenant:
     unmanaged_users: UnmanagedUsers = UnmanagedUsers.IGNORE
     enabled: bool = True
     safety: Safety = field(default_factory=Safety)
+    protected_users: frozenset[str] = frozenset()  # R23: e-mail keys never deactivated
+    # Where each tenant key was set (key name -> location), for messages that cite it.
+    locations: Mapping[str, Location] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,8 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
             if safety is not None
             else Safety()
         ),
+        protected_users=frozenset(email_key(e) for e in settings.get("protected_users") or ()),
+        locations=MappingProxyType({name: entry.location for name, entry in values.items()}),
     )
 
 

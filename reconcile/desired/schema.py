@@ -12,7 +12,14 @@ import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 SCHEMA_ID = "https://reconcile.example.test/desired-state.schema.json"
@@ -72,6 +79,20 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def _checked_email(value: str) -> str:
+    problem = email_problem(value)
+    if problem:
+        raise PydanticCustomError("email", problem)
+    return value.strip()
+
+
+# An e-mail in a list (tenant.protected_users): checked per item, so that an error names
+# the item's own line.
+Email = Annotated[
+    str, Field(json_schema_extra={"pattern": EMAIL_PATTERN}), AfterValidator(_checked_email)
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -106,6 +127,11 @@ class TenantSchema(_Strict):
     )
     enabled: bool = Field(True, description="false: the integration is paused, plans are empty.")
     safety: SafetySchema = Field(default_factory=SafetySchema)
+    protected_users: list[Email] | None = Field(
+        None,
+        description="R23: e-mails no plan may ever deactivate (break-glass admins, the account "
+        "that owns the API token); a plan that would is an error no flag overrides.",
+    )
 
 
 class UserSchema(_Strict):
@@ -131,10 +157,7 @@ class UserSchema(_Strict):
     @field_validator("email")
     @classmethod
     def _email_syntax(cls, value: str) -> str:
-        problem = email_problem(value)
-        if problem:
-            raise PydanticCustomError("email", problem)
-        return value.strip()
+        return _checked_email(value)
 
     def name_problem(self) -> str | None:
         """R14: display_name, or both first_name and last_name, non-empty after trimming."""

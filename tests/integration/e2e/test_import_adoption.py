@@ -67,3 +67,29 @@ def test_import_into_an_empty_folder_on_an_odd_tenant(workspace: Workspace) -> N
     assert again.code == 0, again.stderr
     assert "Imported" in again.stderr
     assert (workspace.root / "empty" / "imported.yaml").exists()
+
+
+def test_r23_a_protected_user_blocks_plan_and_apply_before_any_write(demo: Workspace) -> None:
+    """The adoption incident: the token's own account is in no group. Declared and
+    protected, the plan that would deactivate it is an error that no flag overrides."""
+    assert demo.run("import", "adopted", "--groups").code == 0
+    folder = demo.root / "adopted"
+    tenant = (folder / "tenant.yaml").read_text(encoding="utf-8")
+    (folder / "tenant.yaml").write_text(
+        tenant.replace("protected_users: []", "protected_users: [it.admin@example.test]"),
+        encoding="utf-8",
+    )
+    users = (folder / "users.yaml").read_text(encoding="utf-8")
+    (folder / "users.yaml").write_text(
+        users + "- email: it.admin@example.test\n  display_name: IT Service Desk\n",
+        encoding="utf-8",
+    )
+    planned = demo.run("plan", "adopted", "--detailed-exitcode")
+    assert planned.code == 1, planned.stdout + planned.stderr
+    assert "it.admin@example.test is a protected user" in planned.stderr
+    assert "adopted/users.yaml:" in planned.stderr  # the entry that causes it
+    for flags in ((), ("--allow-mass-change",)):
+        applied = demo.run("apply", "adopted", "--auto-approve", *flags)
+        assert applied.code == 1, applied.stdout + applied.stderr
+        assert "No command-line flag overrides this (R23)" in applied.stderr
+    assert demo.writes() == 0

@@ -148,6 +148,7 @@ def test_starter_declares_what_it_can_and_explains_the_rest() -> None:
     assert "suspended: true" in files["users.yaml"]  # cy stays inactive if added to a group
     assert "sso_customer_id: ${TEAMVIEWER_SSO_CUSTOMER_ID:-}" in files["tenant.yaml"]
     assert "unmanaged_users: ignore" in files["tenant.yaml"]
+    assert "protected_users: []" in files["tenant.yaml"]  # R23: the admins go here
 
 
 def test_without_groups_only_users_that_stay_as_they_are_are_declared() -> None:
