@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reconcile.plan.consequences import consequences_of, consequences_to_dict
 from reconcile.plan.errors import PlanFileError
 from reconcile.plan.model import (
     FORMAT_VERSION,
@@ -120,6 +121,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "summary": summary_to_dict(plan.summary),
         "safety": {gate.gate.value: gate_to_dict(gate) for gate in plan.safety},
+        "consequences": consequences_to_dict(consequences_of(plan)),
     }
 
 
@@ -240,6 +242,9 @@ class _Plan(_Strict):
     notices: list[_Notice]
     summary: _Summary
     safety: _Safety
+    # Derived from the operations, like the summary; optional so that plans saved before
+    # it existed still read. When present it must match the operations.
+    consequences: dict[str, Any] | None = None
 
 
 def _refs(emails: list[str], user_ids: dict[str, str]) -> tuple[MemberRef, ...]:
@@ -319,6 +324,10 @@ def _convert(doc: _Plan) -> Plan:
     )
     if summary_to_dict(plan.summary) != doc.summary.model_dump():
         raise ValueError("summary does not match the operations")
+    if doc.consequences is not None and doc.consequences != consequences_to_dict(
+        consequences_of(plan)
+    ):
+        raise ValueError("consequences do not match the operations")
     return plan
 
 

@@ -55,6 +55,7 @@ def test_json_has_the_documented_top_level_shape() -> None:
         "notices",
         "summary",
         "safety",
+        "consequences",
     }
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["target"] == "https://scim.example.test/v2"
