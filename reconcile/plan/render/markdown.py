@@ -14,6 +14,7 @@ from reconcile.plan.model import (
     UpdateGroup,
     UpdateUser,
 )
+from reconcile.plan.render.text import RULES_NOTE
 
 MAX_COMMENT_CHARS = 65_000  # GitHub's limit is 65,536; leave room for a bot's header
 _NOTE_RESERVE = 600  # room for closing tags and the truncation note
@@ -171,4 +172,4 @@ def render_markdown(plan: Plan, *, max_chars: int = MAX_COMMENT_CHARS) -> str:
             f"fit a GitHub comment ({max_chars:,} characters). Run `reconcile plan` or read "
             "the JSON plan for the full list.\n"
         )
-    return out
+    return out + f"\n{RULES_NOTE}\n"

@@ -23,6 +23,8 @@ from reconcile.plan.model import (
 )
 
 _SIGN_STYLE = {"+": "green", "~": "yellow", "-": "red"}
+# The closing note of every text and Markdown plan: where a cited rule (R5, R20) is explained.
+RULES_NOTE = "Rules cited as R1, R2, ... are explained in docs/rules.md."
 
 
 def _quote(value: str) -> str:
@@ -111,7 +113,9 @@ def build_text(plan: Plan) -> Text:
             "the limit is overridden on the command line (R20).\n",
             style="bold red",
         )
-    out.append("\n" + plan.summary.line() + "\n", style="bold")
+    # Just above the summary line, which stays last (CI logs and scripts read it there).
+    out.append("\n" + RULES_NOTE + "\n", style="dim")
+    out.append(plan.summary.line() + "\n", style="bold")
     return out
 
 
