@@ -1,6 +1,7 @@
 """Run a Plan against a SCIM service: phases in order, bounded concurrency, audit events.
 
-The applier never recomputes the plan; it only turns operations into the fewest
+The applier runs only a plan that passed `check_applicable` (R20 gates, R21 staleness:
+reconcile.plan.safety), and never recomputes it; it only turns operations into the fewest
 requests (the client does the request shapes and chunking, R18) and copes with failure:
 
 - phases run in R19 order; inside a phase up to `concurrency` operations are in flight;
@@ -29,10 +30,10 @@ from reconcile.plan.model import (
     DeleteGroup,
     MemberRef,
     Operation,
-    Plan,
     UpdateGroup,
     UpdateUser,
 )
+from reconcile.plan.safety import ApplicablePlan
 
 
 class Status(StrEnum):
@@ -93,7 +94,7 @@ class _RunState:
 
 
 async def apply_plan(
-    plan: Plan,
+    checked: ApplicablePlan,
     *,
     client: ScimClient,
     sso_customer_id: str | None = None,
@@ -101,9 +102,18 @@ async def apply_plan(
     audit: AuditLog | None = None,
     on_outcome: ProgressHook | None = None,
 ) -> ApplyResult:
-    """Execute `plan` phase by phase (R19); never raises for one failed operation."""
+    """Execute the checked plan phase by phase (R19); never raises for one failed operation.
+
+    `checked` comes from `check_applicable(...)`: a plain Plan is refused, so no caller
+    can skip the safety gates or the staleness check.
+    """
+    if not isinstance(checked, ApplicablePlan):
+        raise TypeError(
+            "apply_plan runs only a checked plan: pass check_applicable(fresh=..., ...)"
+        )
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    plan = checked.plan
     run = _RunState()
     slots = asyncio.Semaphore(concurrency)
     outcomes: list[Outcome] = []
