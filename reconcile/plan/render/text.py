@@ -7,6 +7,7 @@ text is identical either way.
 from __future__ import annotations
 
 import io
+from typing import assert_never
 
 from rich.console import Console
 from rich.text import Text
@@ -44,16 +45,20 @@ def _sign(op: Operation) -> str:
 
 
 def _head(op: Operation) -> str:
-    if isinstance(op, CreateUser):
-        return f"user {op.email} {_quote(op.display_name)}"
-    if isinstance(op, UpdateUser):
-        verb = " deactivate" if op.is_deactivation else " reactivate" if op.is_reactivation else ""
-        return f"user {op.email} ({op.id}){verb}"
-    if isinstance(op, CreateGroup):
-        return f"group {op.key} {_quote(op.name)} with {len(op.members)} members"
-    if isinstance(op, UpdateGroup):
-        return f"group {op.key} {_quote(op.name)} ({op.id})"
-    return f"group {op.key} {_quote(op.name)} ({op.id})"
+    match op:
+        case CreateUser():
+            return f"user {op.email} {_quote(op.display_name)}"
+        case UpdateUser():
+            verb = (
+                " deactivate" if op.is_deactivation else " reactivate" if op.is_reactivation else ""
+            )
+            return f"user {op.email} ({op.id}){verb}"
+        case CreateGroup():
+            return f"group {op.key} {_quote(op.name)} with {len(op.members)} members"
+        case UpdateGroup() | DeleteGroup():
+            return f"group {op.key} {_quote(op.name)} ({op.id})"
+        case _:
+            assert_never(op)
 
 
 def _details(op: Operation) -> list[tuple[str, str]]:
