@@ -35,6 +35,7 @@ from reconcile.plan import Plan, Policy, plan
 from reconcile.plan.errors import StalePlan, UnsafePlan
 from reconcile.plan.render import render_text
 from reconcile.plan.safety import Override, check_applicable
+from reconcile.plan.wire import plan_from_json
 
 STATE_DIR = Path(".reconcile")
 
@@ -174,7 +175,7 @@ def _read_saved_plan(plan_file: Path) -> Plan:
         text = plan_file.read_bytes()
     except OSError as exc:
         fail(f"cannot read the plan file {plan_file} ({exc.strerror}); check --plan")
-    return Plan.from_json(text)
+    return plan_from_json(text)
 
 
 def _print(line: str) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconcile.desired.diagnostics import Diagnostic
 from reconcile.desired.model import (
@@ -28,9 +28,6 @@ from reconcile.desired.model import (
 from reconcile.desired.schema import GroupSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq
 from reconcile.identity import email_key
-
-if TYPE_CHECKING:
-    from reconcile.desired.loader import _Collected
 
 MAX_SUGGESTED = 50  # typo suggestions cost a scan of all users: only for the first few
 
@@ -67,13 +64,32 @@ class GroupEntry:
         return self.value_location(name)
 
 
+@dataclass(slots=True)
+class Collected:
+    """What the files declare, in file order, before the cross-file rules run (the
+    loader fills it, `build_desired` merges it)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    tenant: list[TenantEntry] = field(default_factory=list)
+    users: list[UserEntry] = field(default_factory=list)
+    groups: list[GroupEntry] = field(default_factory=list)
+    # e-mails of users whose entry has errors: already reported, so not "undeclared" members
+    invalid_user_keys: set[str] = field(default_factory=set)
+    # (e-mail key, where) of those entries: still checked for duplicates, so that a run
+    # reports a duplicate e-mail even when one of the two entries has another error
+    invalid_users: list[tuple[str, Location]] = field(default_factory=list)
+
+    def error(self, location: Location | None, message: str) -> None:
+        self.diagnostics.append(Diagnostic(location, message))
+
+
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
     return text.strip() or None
 
 
-def build_desired(collected: _Collected) -> Desired:
+def build_desired(collected: Collected) -> Desired:
     """Merge the collected entries, appending every cross-file problem to `collected`."""
     report = collected.diagnostics
     tenant = _merge_tenant(collected.tenant, report)

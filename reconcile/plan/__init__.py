@@ -1,7 +1,7 @@
 """The planner (pure), operation types, safety gates and renderers.
 
 plan(desired, live, policy) -> Plan      reconcile.plan.planner
-Plan.to_json() / Plan.from_json(text)    the versioned JSON contract (docs/plan-format.md)
+plan_to_json(plan) / plan_from_json(text)  the versioned JSON contract (docs/plan-format.md)
 render_text / render_markdown / render_json
 """
 
@@ -29,6 +29,7 @@ from reconcile.plan.model import (
     UserOperation,
 )
 from reconcile.plan.planner import Policy, plan
+from reconcile.plan.wire import plan_from_json, plan_to_json
 
 __all__ = [
     "FORMAT_VERSION",
@@ -58,4 +59,6 @@ __all__ = [
     "desired_fingerprint",
     "live_fingerprint",
     "plan",
+    "plan_from_json",
+    "plan_to_json",
 ]

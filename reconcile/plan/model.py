@@ -432,16 +432,3 @@ class Plan:
 
     def notices_of(self, kind: NoticeKind) -> tuple[Notice, ...]:
         return tuple(n for n in self.notices if n.kind is kind)
-
-    def to_json(self) -> str:
-        """The versioned JSON contract (docs/plan-format.md): sorted keys, stable bytes."""
-        from reconcile.plan.wire import plan_to_json
-
-        return plan_to_json(self)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> Plan:
-        """Read a saved plan back; raises PlanFileError when it is not a valid plan."""
-        from reconcile.plan.wire import plan_from_json
-
-        return plan_from_json(text)
