@@ -56,6 +56,7 @@ from benchmarks.generate import Spec, build, write
 from reconcile.apply import apply_plan
 from reconcile.desired.loader import load_desired
 from reconcile.desired.model import Desired
+from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.client import ScimClient
 from reconcile.live.fetch import fetch_live
 from reconcile.plan import CreateGroup, Plan, UpdateGroup, plan
@@ -555,4 +556,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with cycle_collection_paused():  # as the command line runs (reconcile/cli/app.py)
+        exit_code = main()
+    raise SystemExit(exit_code)

@@ -22,7 +22,6 @@ from reconcile.desired.model import Desired, Location
 from reconcile.desired.rules import Collected, GroupEntry, TenantEntry, UserEntry, build_desired
 from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import LineIndex, YamlMap, YamlSeq, read_yaml
-from reconcile.gcpause import cycle_collection_paused
 from reconcile.identity import email_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -47,11 +46,10 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     env: Mapping[str, str] = os.environ if environ is None else environ
     collected = Collected()
     files = _discover(Path(path), collected)
-    with cycle_collection_paused():
-        for file_path, display in files:
-            _load_file(file_path, display, env, collected)
-        # The cross-file rules run even after file errors, so one run reports everything.
-        desired = build_desired(collected)
+    for file_path, display in files:
+        _load_file(file_path, display, env, collected)
+    # The cross-file rules run even after file errors, so one run reports everything.
+    desired = build_desired(collected)
     errors = [d for d in collected.diagnostics if d.severity == "error"]
     if errors:
         raise DesiredStateError(errors)

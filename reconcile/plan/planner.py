@@ -14,7 +14,6 @@ from types import MappingProxyType
 from typing import TypeVar, cast
 
 from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
-from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan.errors import Diagnostic, PlanningError
 from reconcile.plan.model import (
@@ -93,18 +92,17 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     Raises PlanningError when the inputs cannot be planned safely (R7 ambiguity, group
     name conflicts, group members that are not declared users).
     """
-    with cycle_collection_paused():  # first, so that no collection starts in here
-        policy = policy or Policy()
-        operations, notices = _Planner(desired, live).run()
-        ops = tuple(sorted(operations, key=lambda op: op.sort_key))
-        return Plan(
-            target=policy.target,
-            live_fingerprint=live.fingerprint,
-            desired_fingerprint=desired.fingerprint,
-            operations=ops,
-            notices=tuple(sorted(notices)),
-            safety=compute_safety(desired=desired, live=live, operations=ops),
-        )
+    policy = policy or Policy()
+    operations, notices = _Planner(desired, live).run()
+    ops = tuple(sorted(operations, key=lambda op: op.sort_key))
+    return Plan(
+        target=policy.target,
+        live_fingerprint=live.fingerprint,
+        desired_fingerprint=desired.fingerprint,
+        operations=ops,
+        notices=tuple(sorted(notices)),
+        safety=compute_safety(desired=desired, live=live, operations=ops),
+    )
 
 
 def _names(names: Iterable[str], *, limit: int = 3) -> str:
