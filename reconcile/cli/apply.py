@@ -36,8 +36,7 @@ from reconcile.plan.errors import StalePlan, UnsafePlan
 from reconcile.plan.render import render_text
 from reconcile.plan.safety import Override, check_applicable
 from reconcile.plan.wire import plan_from_json
-
-STATE_DIR = Path(".reconcile")
+from reconcile.state_dir import STATE_DIR
 
 
 @app.command()

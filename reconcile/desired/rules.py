@@ -289,15 +289,31 @@ def _check_members(
     return members
 
 
+def _claim(claims: dict[str, GroupEntry], value: str, entry: GroupEntry) -> GroupEntry | None:
+    """The entry that claimed `value` first; None (and `entry` claims it) when none did."""
+    first = claims.get(value)
+    if first is None:
+        claims[value] = entry
+    return first
+
+
 def _check_names(
     entries: list[GroupEntry], groups: dict[str, DesiredGroup], report: list[Diagnostic]
 ) -> None:
+    """One group per name and per `id` pin; `renamed_from` names no other group."""
+    by_name = _check_unique_names_and_ids(entries, groups, report)
+    _check_renamed_from(entries, groups, by_name, report)
+
+
+def _check_unique_names_and_ids(
+    entries: list[GroupEntry], groups: dict[str, DesiredGroup], report: list[Diagnostic]
+) -> dict[str, GroupEntry]:
     by_name: dict[str, GroupEntry] = {}
     by_folded: dict[str, GroupEntry] = {}
     by_id: dict[str, GroupEntry] = {}
     for entry in entries:
         group = groups[entry.key]
-        other = by_name.get(group.name)
+        other = _claim(by_name, group.name, entry)
         if other is not None:
             _error(
                 report,
@@ -305,35 +321,35 @@ def _check_names(
                 f"group name '{group.name}' is used by groups '{other.key}' (at "
                 f"{other.location}) and '{entry.key}': TeamViewer group names must be unique",
             )
-        else:
-            by_name[group.name] = entry
-            folded = by_folded.get(group.name.casefold())
-            if folded is not None:
-                report.append(
-                    Diagnostic(
-                        entry.value_location("name"),
-                        f"group names '{groups[folded.key].name}' (at {folded.location}) and "
-                        f"'{group.name}' differ only by case: easy to confuse",
-                        "warning",
-                    )
+        elif (folded := _claim(by_folded, group.name.casefold(), entry)) is not None:
+            report.append(
+                Diagnostic(
+                    entry.value_location("name"),
+                    f"group names '{groups[folded.key].name}' (at {folded.location}) and "
+                    f"'{group.name}' differ only by case: easy to confuse",
+                    "warning",
                 )
-            else:
-                by_folded[group.name.casefold()] = entry
-        if group.id is not None:
-            pinned = by_id.get(group.id)
-            if pinned is not None:
-                _error(
-                    report,
-                    entry.value_location("id"),
-                    f"groups '{pinned.key}' (at {pinned.location}) and '{entry.key}' are both "
-                    f"pinned to id '{group.id}': one live group can back only one declared group",
-                )
-            else:
-                by_id[group.id] = entry
+            )
+        pinned = None if group.id is None else _claim(by_id, group.id, entry)
+        if pinned is not None:
+            _error(
+                report,
+                entry.value_location("id"),
+                f"groups '{pinned.key}' (at {pinned.location}) and '{entry.key}' are both "
+                f"pinned to id '{group.id}': one live group can back only one declared group",
+            )
+    return by_name
+
+
+def _check_renamed_from(
+    entries: list[GroupEntry],
+    groups: dict[str, DesiredGroup],
+    by_name: dict[str, GroupEntry],
+    report: list[Diagnostic],
+) -> None:
     former: dict[str, GroupEntry] = {}
     for entry in entries:
-        group = groups[entry.key]
-        for index, old in enumerate(group.renamed_from):
+        for index, old in enumerate(groups[entry.key].renamed_from):
             where = entry.item_location("renamed_from", index)
             owner = by_name.get(old)
             if owner is not None and owner.key != entry.key:
@@ -351,7 +367,7 @@ def _check_names(
                         "warning",
                     )
                 )
-            claimed = former.get(old)
+            claimed = _claim(former, old, entry)
             if claimed is not None and claimed.key != entry.key:
                 _error(
                     report,
@@ -361,5 +377,3 @@ def _check_names(
                 )
             elif claimed is not None:
                 _error(report, where, f"'{old}' is listed twice in renamed_from: remove one")
-            else:
-                former[old] = entry

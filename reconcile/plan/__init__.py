@@ -16,7 +16,6 @@ from reconcile.plan.model import (
     DeleteGroup,
     Gate,
     GateResult,
-    GroupOperation,
     MemberRef,
     Notice,
     NoticeKind,
@@ -26,7 +25,6 @@ from reconcile.plan.model import (
     Summary,
     UpdateGroup,
     UpdateUser,
-    UserOperation,
 )
 from reconcile.plan.planner import Policy, plan
 from reconcile.plan.wire import plan_from_json, plan_to_json
@@ -41,7 +39,6 @@ __all__ = [
     "Diagnostic",
     "Gate",
     "GateResult",
-    "GroupOperation",
     "MemberRef",
     "Notice",
     "NoticeKind",
@@ -55,7 +52,6 @@ __all__ = [
     "Summary",
     "UpdateGroup",
     "UpdateUser",
-    "UserOperation",
     "desired_fingerprint",
     "live_fingerprint",
     "plan",

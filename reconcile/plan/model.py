@@ -265,8 +265,6 @@ class DeleteGroup(_GroupOperation):
 
 
 Operation = CreateUser | UpdateUser | CreateGroup | UpdateGroup | DeleteGroup
-UserOperation = CreateUser | UpdateUser
-GroupOperation = CreateGroup | UpdateGroup | DeleteGroup
 
 
 class NoticeKind(StrEnum):
