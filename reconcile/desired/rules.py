@@ -211,8 +211,8 @@ def _merge_groups(
     groups: dict[str, DesiredGroup] = {}
     kept: list[GroupEntry] = []
     suggester = _MemberSuggester(users)
-    # Member as written -> the declared user's own key object (memberships repeat a lot).
-    # Sharing that one object lets the planner's million member lookups hit by identity.
+    # Member as written -> the declared user's own key object ("Shared objects" in
+    # plan/planner.py); the cache also saves re-keying addresses that repeat a lot.
     own_key = {key: key for key in users}
     keys: dict[str, str] = {}
     for entry in entries:

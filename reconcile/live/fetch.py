@@ -63,8 +63,8 @@ def check_live(*, users: list[LiveUser], groups: list[LiveGroup]) -> Live:
     live = Live.build(users=users, groups=groups)
     known = set(live.users_by_id)
     for group in live.groups:  # sorted by id
-        # Set against set, and the ids are interned when parsed (see wire.py): this hits
-        # by identity, twice as fast as `known.issuperset(...)`.
+        # Set against set; member ids are their users' own id objects ("Shared objects"
+        # in plan/planner.py), so this compares pointers.
         if not group.member_ids <= known:
             unknown = sorted(group.member_ids - known)
             raise IncompleteListingError(

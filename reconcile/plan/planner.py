@@ -3,6 +3,16 @@
 No I/O, no clock, no randomness: the same inputs in any order give the same Plan.
 Rules are cited by their DESIGN.md numbers. The hot loops (100k users, 1M memberships)
 use set operations in C rather than per-member Python code.
+
+Shared objects (what the planner expects of its inputs, for speed only; results never
+depend on it). Comparing two str objects is a pointer check when they are the same
+object, a character compare otherwise; the planner's million member look-ups rely on
+the former:
+- desired side: every `DesiredGroup.members` entry is the very key object of its
+  declared user in `Desired.users` (the loader's `rules._merge_groups` shares them);
+- live side: every `LiveGroup.member_ids` entry is the very id object of its user in
+  `Live.users` (the fetch and the snapshot reader intern ids, `sys.intern`).
+tests/unit/plan/test_shared_objects.py asserts both for every way a state is built.
 """
 
 from __future__ import annotations
@@ -182,9 +192,8 @@ class _Planner:
             else:
                 token = table[key] = _Pending(key)
                 pending.add(token)
-        # Each group's members are translated straight through the table, in C; the
-        # loader makes every member the very key object of its declared user, so the
-        # million lookups compare by identity, not by text.
+        # Each group's members are translated straight through the table, in C (members
+        # are their users' own key objects: "Shared objects" above).
         group_tokens = self.group_tokens
         undeclared: list[str] = []
         for key, group in self.desired.groups.items():
@@ -308,7 +317,7 @@ class _Planner:
         users_by_id = _plain_dict(self.live.users_by_id)
         for key, user in self.declared.items():
             token = token_of[key]
-            # A str token is the live id (same object as the index key: a cheap lookup).
+            # A str token is the live id (the index key's own object: "Shared objects").
             current = users_by_id[token] if type(token) is str else None
             is_bound = token in bound
             want_active = is_bound and user.should_be_active  # R3
