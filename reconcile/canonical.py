@@ -5,7 +5,7 @@ models (live/model.py, desired/model.py) feed it their fields; `reconcile.finger
 is the public way to compute a state's fingerprint.
 
 The serialization joins strings with control-character separators rather than going
-through JSON (several times faster at a million member ids); whenever a value contains a
+through JSON (which costs more per member id; see BENCHMARKS.md); whenever a value contains a
 separator, that part falls back to JSON, so the encoding stays unambiguous.
 """
 

@@ -78,7 +78,7 @@ class Live:
         )
 
     def __repr__(self) -> str:
-        # A summary: the default repr of 100k users takes seconds, and Python 3.11's
+        # A summary: the default repr of a large state is slow to build, and Python 3.11's
         # asyncio.run builds it on its way out whenever the main task returns a Live.
         return f"Live({len(self.users)} users, {len(self.groups)} groups, {self.fingerprint[:12]})"
 
