@@ -34,7 +34,7 @@ from reconcile.lock import exclusive
 from reconcile.plan import Plan, Policy, plan
 from reconcile.plan.errors import StalePlan, UnsafePlan
 from reconcile.plan.render import render_text
-from reconcile.plan.safety import Override, check_applicable
+from reconcile.plan.safety import ApplicablePlan, Override, check_applicable
 from reconcile.plan.wire import plan_from_json
 from reconcile.state_dir import STATE_DIR
 
@@ -120,26 +120,14 @@ async def _run(
         with fetching(client.label):
             live = await fetch_desired_for(client, desired)
         fresh = plan(desired, live, Policy(target=client.label))
-        saved = None if plan_file is None else _read_saved_plan(plan_file)
-        try:
-            checked = check_applicable(
-                fresh=fresh, saved=saved, override=Override(all_gates=allow_mass_change)
-            )
-        except StalePlan as exc:
-            _refuse_stale(exc, plan_file=plan_file)
-            return ExitCode.REFUSED
-        except UnsafePlan as exc:
-            emit(render_text(exc.plan, color=stdout.is_terminal))
-            _refuse_unsafe(exc)
+        checked = _check(fresh, plan_file=plan_file, allow_mass_change=allow_mass_change)
+        if checked is None:
             return ExitCode.REFUSED
         chosen = checked.plan
         emit(render_text(chosen, color=stdout.is_terminal))
         if not chosen.has_changes:
             return ExitCode.OK
-        for gate in checked.overridden:
-            _print(
-                f"warning: safety gate {gate.gate} overridden by --allow-mass-change: {gate.detail}"
-            )
+        _warn_overridden(checked)
         if not auto_approve and not sys.stdin.isatty():
             stderr.print(
                 "error: refusing to apply without confirmation: there is no terminal to ask "
@@ -167,6 +155,30 @@ async def _run(
                 on_outcome=progress.advance,
             )
     return _report(result, audit_log=audit_log, run_id=run_id)
+
+
+def _check(
+    fresh: Plan, *, plan_file: Path | None, allow_mass_change: bool
+) -> ApplicablePlan | None:
+    """The library's check (R20, R21); its refusals printed, None when refused."""
+    saved = None if plan_file is None else _read_saved_plan(plan_file)
+    try:
+        checked = check_applicable(
+            fresh=fresh, saved=saved, override=Override(all_gates=allow_mass_change)
+        )
+    except StalePlan as exc:
+        _refuse_stale(exc, plan_file=plan_file)
+        return None
+    except UnsafePlan as exc:
+        emit(render_text(exc.plan, color=stdout.is_terminal))
+        _refuse_unsafe(exc)
+        return None
+    return checked
+
+
+def _warn_overridden(checked: ApplicablePlan) -> None:
+    for gate in checked.overridden:
+        _print(f"warning: safety gate {gate.gate} overridden by --allow-mass-change: {gate.detail}")
 
 
 def _read_saved_plan(plan_file: Path) -> Plan:
