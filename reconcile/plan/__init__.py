@@ -3,10 +3,19 @@
 plan(desired, live, policy) -> Plan      reconcile.plan.planner
 plan_to_json(plan) / plan_from_json(text)  the versioned JSON contract (docs/plan-format.md)
 render_text / render_markdown / render_json
+check_applicable(fresh=, saved=, override=) -> ApplicablePlan  R20/R21, before apply_plan
 """
 
 from reconcile.fingerprint import desired_fingerprint, live_fingerprint
-from reconcile.plan.errors import Diagnostic, PlanError, PlanFileError, PlanningError
+from reconcile.plan.errors import (
+    Diagnostic,
+    NotApplicable,
+    PlanError,
+    PlanFileError,
+    PlanningError,
+    StalePlan,
+    UnsafePlan,
+)
 from reconcile.plan.model import (
     FORMAT_VERSION,
     PHASES,
@@ -27,12 +36,14 @@ from reconcile.plan.model import (
     UpdateUser,
 )
 from reconcile.plan.planner import Policy, plan
+from reconcile.plan.safety import ApplicablePlan, Override, check_applicable
 from reconcile.plan.wire import plan_from_json, plan_to_json
 
 __all__ = [
     "FORMAT_VERSION",
     "PHASES",
     "Action",
+    "ApplicablePlan",
     "CreateGroup",
     "CreateUser",
     "DeleteGroup",
@@ -40,18 +51,23 @@ __all__ = [
     "Gate",
     "GateResult",
     "MemberRef",
+    "NotApplicable",
     "Notice",
     "NoticeKind",
     "Operation",
+    "Override",
     "Phase",
     "Plan",
     "PlanError",
     "PlanFileError",
     "PlanningError",
     "Policy",
+    "StalePlan",
     "Summary",
+    "UnsafePlan",
     "UpdateGroup",
     "UpdateUser",
+    "check_applicable",
     "desired_fingerprint",
     "live_fingerprint",
     "plan",
