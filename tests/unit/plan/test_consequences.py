@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from reconcile.plan import Plan, PlanFileError, plan
+from reconcile.plan import PlanFileError, plan, plan_from_json, plan_to_json
 from reconcile.plan.consequences import MAX_LISTED, consequences_of
 from reconcile.plan.render import render_markdown, render_text
 from tests.unit.plan.builders import desired, du, live, lu
@@ -63,7 +63,7 @@ def test_lists_are_capped_with_a_count_of_the_rest() -> None:
 
 def test_json_plan_carries_the_consequences_and_checks_them_on_reading() -> None:
     p = sample_plan()
-    doc = json.loads(p.to_json())
+    doc = json.loads(plan_to_json(p))
     loses = doc["consequences"]["loses_access"]
     assert {u["email"] for u in loses["users"]} == {"leaver@x.test", "stray@x.test"}
     assert loses["memberships"] == [{"key": "eng", "name": "Engineering", "members": 1}]
@@ -72,12 +72,12 @@ def test_json_plan_carries_the_consequences_and_checks_them_on_reading() -> None
         "create",
         "reactivate",
     }
-    assert Plan.from_json(p.to_json()) == p
+    assert plan_from_json(plan_to_json(p)) == p
     doc["consequences"]["loses_access"]["users"] = []
     with pytest.raises(PlanFileError, match="consequences do not match"):
-        Plan.from_json(json.dumps(doc))
+        plan_from_json(json.dumps(doc))
     del doc["consequences"]  # a plan saved before the block existed still reads
-    assert Plan.from_json(json.dumps(doc)) == p
+    assert plan_from_json(json.dumps(doc)) == p
 
 
 def test_an_empty_plan_lists_no_consequences() -> None:
