@@ -45,6 +45,8 @@ class Safety:
     max_deactivations: int = 10
     max_deactivation_percent: float = 20.0
     max_group_deletions: int = 3
+    max_removals_per_group: int = 10
+    max_removal_percent_per_group: float = 50.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,8 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
                 max_deactivations=safety.max_deactivations,
                 max_deactivation_percent=float(safety.max_deactivation_percent),
                 max_group_deletions=safety.max_group_deletions,
+                max_removals_per_group=safety.max_removals_per_group,
+                max_removal_percent_per_group=float(safety.max_removal_percent_per_group),
             )
             if safety is not None
             else Safety()

@@ -111,6 +111,16 @@ class SafetySchema(_Strict):
         "counts only when at least 10 users are active.",
     )
     max_group_deletions: int = Field(3, ge=0, description="Most groups one apply may delete.")
+    max_removals_per_group: int = Field(
+        10, ge=0, description="Most members one group may lose in one apply (0 = none)."
+    )
+    max_removal_percent_per_group: float = Field(
+        50.0,
+        ge=0,
+        le=100,
+        description="Most of one group's members it may lose in one apply, in percent "
+        "(0..100); counts only for groups of at least 10 members.",
+    )
 
 
 class TenantSchema(_Strict):

@@ -219,6 +219,8 @@ class _Safety(_Strict):
     max_deactivations: _Gate
     max_deactivation_percent: _Gate
     max_group_deletions: _Gate
+    max_removals_per_group: _Gate
+    max_removal_percent_per_group: _Gate
     empty_desired: _Gate
 
 

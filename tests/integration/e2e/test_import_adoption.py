@@ -93,3 +93,58 @@ def test_r23_a_protected_user_blocks_plan_and_apply_before_any_write(demo: Works
         assert applied.code == 1, applied.stdout + applied.stderr
         assert "No command-line flag overrides this (R23)" in applied.stderr
     assert demo.writes() == 0
+
+
+def _seed_team(workspace: Workspace, count: int) -> list[str]:
+    emails = [f"p{i:02}@corp.test" for i in range(count)]
+    workspace.emulator.control.seed(
+        {
+            "users": [{"userName": e, "displayName": f"P {i}"} for i, e in enumerate(emails)],
+            "groups": [
+                {"displayName": "Support", "members": emails},
+                {"displayName": "All", "members": emails},
+            ],
+        }
+    )
+    assert workspace.run("import", "ds", "--groups").code == 0
+    workspace.emulator.control.clear_requests()
+    return emails
+
+
+def _keep_in_support(workspace: Workspace, emails: list[str], *, all_too: bool) -> None:
+    groups = workspace.root / "ds" / "groups.yaml"
+    text = groups.read_text(encoding="utf-8")
+    head, _, tail = text.partition("  support:")
+    support = "  support:\n    name: Support\n    members: [" + ", ".join(emails) + "]\n"
+    all_group = head if all_too else head.split("  all:")[0]
+    groups.write_text(all_group + support, encoding="utf-8")
+    assert tail  # the group was there to edit
+
+
+def test_r20_a_group_losing_more_than_its_limit_is_refused_at_apply(workspace: Workspace) -> None:
+    emails = _seed_team(workspace, 12)
+    _keep_in_support(workspace, emails[:1], all_too=True)  # 11 leave Support, stay in All
+    for flags in ((), ("--allow-deactivations", "0")):
+        refused = workspace.run("apply", "ds", "--auto-approve", *flags)
+        assert refused.code == 3, refused.stdout + refused.stderr
+        assert "safety gate max_removals_per_group refused the plan" in refused.stderr
+        assert "group 'Support' would lose 11 of 12 members" in refused.stderr
+    assert workspace.writes() == 0
+    done = workspace.run("apply", "ds", "--auto-approve", "--allow-mass-change")
+    assert done.code == 0, done.stdout + done.stderr
+
+
+def test_allow_deactivations_is_bound_to_the_reviewed_count(workspace: Workspace) -> None:
+    emails = _seed_team(workspace, 3)
+    tenant = workspace.root / "ds" / "tenant.yaml"
+    text = tenant.read_text(encoding="utf-8")
+    tenant.write_text(text.replace("max_deactivations: 10", "max_deactivations: 1"), "utf-8")
+    _keep_in_support(workspace, emails[:0], all_too=False)  # everybody loses every group
+    refused = workspace.run("apply", "ds", "--auto-approve", "--allow-deactivations", "2")
+    assert refused.code == 3, refused.stdout + refused.stderr
+    assert "--allow-deactivations 2 allows at most 2 deactivations" in refused.stderr
+    assert "the fresh plan deactivates 3" in refused.stderr
+    assert workspace.writes() == 0
+    done = workspace.run("apply", "ds", "--auto-approve", "--allow-deactivations", "3")
+    assert done.code == 0, done.stdout + done.stderr
+    assert "overridden by --allow-deactivations 3" in done.stderr
