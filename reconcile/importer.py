@@ -242,7 +242,6 @@ def _one_line(text: str) -> str:
 def starter_tenant_yaml(*, schema_ref: str = ".schema.json") -> str:
     """The starter tenant.yaml: the safe defaults, each one explained."""
     safety = Safety()
-    percent = safety.max_deactivation_percent
     return _schema_line(schema_ref) + (
         "# The tenant: how reconcile treats this TeamViewer company as a whole.\n"
         "# Written by `reconcile import`; every value is the default.\n"
@@ -259,9 +258,17 @@ def starter_tenant_yaml(*, schema_ref: str = ".schema.json") -> str:
         "  protected_users: []\n"
         "  safety:\n"
         f"    max_deactivations: {safety.max_deactivations}\n"
-        f"    max_deactivation_percent: {int(percent) if percent.is_integer() else percent}\n"
+        f"    max_deactivation_percent: {_number(safety.max_deactivation_percent)}\n"
         f"    max_group_deletions: {safety.max_group_deletions}\n"
+        "    # Per group: members one group may lose in one apply (the percentage counts\n"
+        "    # for groups of at least 10 members).\n"
+        f"    max_removals_per_group: {safety.max_removals_per_group}\n"
+        f"    max_removal_percent_per_group: {_number(safety.max_removal_percent_per_group)}\n"
     )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 def build_starter(*, live: Live, groups: bool) -> Starter:

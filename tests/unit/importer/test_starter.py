@@ -11,11 +11,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconcile.desired import load_desired
-from reconcile.importer import build_starter, dump_yaml
+from reconcile.desired import DesiredStateError, load_desired
+from reconcile.desired.model import Safety, UnmanagedUsers
+from reconcile.importer import build_starter, dump_yaml, starter_tenant_yaml
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan import plan
 
@@ -174,3 +176,29 @@ def test_yaml_strings_read_back_as_the_same_strings() -> None:
         Path(folder, "a.yaml").write_text(dump_yaml({"users": users}), encoding="utf-8")
         desired = load_desired(Path(folder), environ={"HOME": "/nowhere"}).desired
     assert [desired.users[f"u{i}@x.test"].display_name for i in range(len(values))] == values
+
+
+def test_the_starter_tenant_reads_back_as_the_defaults(tmp_path: Path) -> None:
+    """Every safety key is written (item 6), with the defaults the loader also uses."""
+    (tmp_path / "tenant.yaml").write_text(starter_tenant_yaml(), encoding="utf-8")
+    tenant = load_desired(tmp_path, environ={}).desired.tenant
+    assert tenant.safety == Safety()
+    assert "max_removals_per_group: 10" in starter_tenant_yaml()
+    assert tenant.unmanaged_users is UnmanagedUsers.IGNORE
+    assert tenant.protected_users == frozenset()
+    assert tenant.sso_customer_id is None
+
+
+def test_new_tenant_keys_are_strict(tmp_path: Path) -> None:
+    """The strict loader knows the new keys: a typo is an error with the closest key."""
+    (tmp_path / "tenant.yaml").write_text(
+        "tenant:\n  protected_user: [a@x.test]\n  safety:\n    max_removals_per_grup: 3\n"
+        "    max_removal_percent_per_group: 150\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired(tmp_path, environ={})
+    messages = [str(d) for d in caught.value.diagnostics]
+    assert any("tenant.yaml:2:3" in m and "'protected_users'" in m for m in messages)
+    assert any("tenant.yaml:4:5" in m and "'max_removals_per_group'" in m for m in messages)
+    assert any("tenant.yaml:5:" in m and "100" in m for m in messages)
