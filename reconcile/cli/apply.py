@@ -60,7 +60,8 @@ def apply(
     allow_mass_change: bool = typer.Option(
         False,
         "--allow-mass-change",
-        help="Override every safety gate (R20), including an empty desired state.",
+        help="Override every safety gate (R20), including an empty desired state "
+        "(with --allow-deactivations, the deactivation gates stay bound to its N).",
     ),
     allow_deactivations: int | None = typer.Option(
         None,
@@ -182,7 +183,8 @@ def _check(fresh: Plan, *, plan_file: Path | None, override: Override) -> Applic
 
 def _warn_overridden(checked: ApplicablePlan, *, override: Override) -> None:
     for gate in checked.overridden:
-        _print(f"warning: safety gate {gate.gate} overridden by {override.flag}: {gate.detail}")
+        flag = override.flag_for(gate)
+        _print(f"warning: safety gate {gate.gate} overridden by {flag}: {gate.detail}")
 
 
 def _read_saved_plan(plan_file: Path) -> Plan:

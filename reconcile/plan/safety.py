@@ -174,18 +174,17 @@ class Override:
     deactivations: int | None = None
 
     def covers(self, gate: GateResult, *, fresh: Plan) -> bool:
-        if self.all_gates:
-            return True
+        # The bound wins over `all_gates` for the deactivation gates: given both flags (a
+        # reviewed plan that also trips another gate), the reviewed count still binds.
         if self.deactivations is not None and gate.gate in DEACTIVATION_GATES:
             return fresh.summary.deactivations <= self.deactivations
-        return False
+        return self.all_gates
 
-    @property
-    def flag(self) -> str:
-        """The command-line flag this override came from, for warnings."""
-        if self.all_gates:
-            return "--allow-mass-change"
-        return f"--allow-deactivations {self.deactivations}"
+    def flag_for(self, gate: GateResult) -> str:
+        """The command-line flag that let `gate` through, for warnings."""
+        if self.deactivations is not None and gate.gate in DEACTIVATION_GATES:
+            return f"--allow-deactivations {self.deactivations}"
+        return "--allow-mass-change"
 
 
 NO_OVERRIDE = Override()
@@ -229,7 +228,7 @@ def check_applicable(
         raise UnsafePlan(
             plan=chosen,
             failed=refused,
-            allowed_deactivations=None if override.all_gates else override.deactivations,
+            allowed_deactivations=override.deactivations,
             deactivations=fresh.summary.deactivations,
         )
     return ApplicablePlan(chosen, failed, _ISSUED)

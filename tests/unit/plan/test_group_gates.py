@@ -98,5 +98,17 @@ def test_allow_deactivations_does_not_cover_other_gates() -> None:
         Gate.MAX_REMOVALS_PER_GROUP,
         Gate.MAX_REMOVAL_PERCENT_PER_GROUP,
     }
-    assert Override(deactivations=4).flag == "--allow-deactivations 4"
-    assert Override(all_gates=True, deactivations=4).flag == "--allow-mass-change"
+
+
+def test_with_both_flags_the_reviewed_count_still_binds_the_deactivation_gates() -> None:
+    """The label path of CI: --allow-mass-change for the other gates, N for deactivations."""
+    fresh = _deactivating(3)
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=fresh, override=Override(all_gates=True, deactivations=2))
+    assert [g.gate for g in caught.value.failed] == [Gate.MAX_DEACTIVATIONS]
+    both = Override(all_gates=True, deactivations=3)
+    checked = check_applicable(fresh=fresh, override=both)
+    assert [both.flag_for(g) for g in checked.overridden] == ["--allow-deactivations 3"]
+    groups = _big_group_loses(keep=19)
+    checked = check_applicable(fresh=groups, override=both)
+    assert {both.flag_for(g) for g in checked.overridden} == {"--allow-mass-change"}
