@@ -133,4 +133,21 @@ def _desired_fingerprint(desired: Desired) -> str:
         ([key, g.name, g.id, list(g.renamed_from), str(g.state)], _joined(sorted(g.members)))
         for key, g in sorted(desired.groups.items())
     ]
-    return _digest(["desired", 2, tenant_doc], [(["users"], users), *groups])
+    records: list[tuple[list[object], str | bytes]] = [(["users"], users), *groups]
+    expiries = _expiry_rows(desired)
+    if expiries:  # R24; absent without expiries, so older states keep their fingerprint
+        records.append((["expiries", tenant.expiry_warning_days], _rows(expiries)))
+    return _digest(["desired", 2, tenant_doc], records)
+
+
+def _expiry_rows(desired: Desired) -> list[list[str]]:
+    """(user key, group key or "", expiry instant) for every declared expiry, sorted."""
+    rows = [
+        [key, "", u.expires.at.isoformat()]
+        for key, u in desired.users.items()
+        if u.expires is not None
+    ]
+    for gkey, group in desired.groups.items():
+        rows.extend([member, gkey, e.at.isoformat()] for member, e in group.expiries.items())
+    rows.sort()
+    return rows

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from reconcile.desired.expiry import Expiry
 from reconcile.fingerprint import desired_fingerprint
 from reconcile.identity import email_key
 
@@ -54,6 +55,7 @@ class Tenant:
     unmanaged_users: UnmanagedUsers = UnmanagedUsers.IGNORE
     enabled: bool = True
     safety: Safety = field(default_factory=Safety)
+    expiry_warning_days: int = 7  # R24: plans announce expiries this many days ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class DesiredUser:
     suspended: bool = False
     password_expired: bool = False
     language: str | None = None
+    expires: Expiry | None = None  # R24: all of this user's access ends then
     location: Location | None = field(default=None, compare=False)
     # R14: display_name, else "first last" (validation guarantees one exists). Derived
     # once here: the planner reads it for every declared user.
@@ -87,6 +90,9 @@ class DesiredUser:
         return not (self.suspended or self.password_expired)
 
 
+_NO_EXPIRIES: Mapping[str, Expiry] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class DesiredGroup:
     key: str  # stable key used in files and reports
@@ -95,6 +101,8 @@ class DesiredGroup:
     renamed_from: tuple[str, ...] = ()
     state: GroupState = GroupState.PRESENT
     members: tuple[str, ...] = ()  # e-mail keys (email_key), sorted by the loader
+    # R24: member key -> when that membership ends (only members written with `expires`)
+    expiries: Mapping[str, Expiry] = field(default_factory=lambda: _NO_EXPIRIES, hash=False)
     location: Location | None = field(default=None, compare=False)
 
     @property

@@ -1,0 +1,124 @@
+"""R24 in the planner: which declared memberships have expired at the plan's time.
+
+Pure, like the planner: the time comes in as an argument (`Policy(now=...)`), never from
+a clock. A membership past its expiry, or every membership of a user past their own
+`expires`, counts as absent (R12); R2, R3 and R5 then treat it like any other removal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from reconcile.desired.expiry import Expiring, declared_expiries, describe_delay
+from reconcile.desired.model import Desired, DesiredGroup
+from reconcile.identity import email_key
+from reconcile.plan.model import Expiration, Notice, NoticeKind
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryView:
+    """The expiries of one desired state at one time."""
+
+    now: datetime | None
+    # group key -> member key -> the expiry that removed the membership
+    expired: Mapping[str, Mapping[str, Expiring]] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def expirations(self) -> tuple[Expiration, ...]:
+        """What counted as absent, for the plan (one entry per declared expiry)."""
+        found = {
+            Expiration(e.email, e.group, e.expiry.text)
+            for by_member in self.expired.values()
+            for e in by_member.values()
+        }
+        return tuple(sorted(found))
+
+    def members_of(self, key: str, group: DesiredGroup) -> Sequence[str]:
+        """The group's members that count at `now` (expired memberships left out)."""
+        gone = self.expired.get(key)
+        if not gone:
+            return group.members
+        return [member for member in group.members if member not in gone]
+
+    def has_expired(self, group_key: str, member_key: str) -> bool:
+        return member_key in self.expired.get(group_key, {})
+
+    def removal_reason(self, group_key: str, member_key: str) -> str | None:
+        """Why a live member is removed from a group, when expiry is the cause."""
+        expiring = self.expired.get(group_key, {}).get(member_key)
+        if expiring is None:
+            return None
+        what = "access" if expiring.group is None else "membership"
+        return f"{expiring.email}: {what} expired {expiring.expiry.text} (R24)"
+
+    def deactivation_reason(self, member_key: str, group_names: Mapping[str, str]) -> str | None:
+        """Why a user who lost their last present group is deactivated, when an expiry
+        is among the causes; `group_names` maps group keys to TeamViewer names."""
+        causes = sorted(
+            (group_key, by_member[member_key])
+            for group_key, by_member in self.expired.items()
+            if member_key in by_member
+        )
+        if not causes:
+            return None
+        own = [e for _, e in causes if e.group is None]
+        if own:
+            return (
+                f"access expired {own[0].expiry.text} (R24); no other present group holds "
+                "this user (R5)"
+            )
+        parts = [f"of {group_names.get(k, k)} expired {e.expiry.text}" for k, e in causes]
+        return (
+            f"membership {'; membership '.join(parts)} (R24); no other present group holds "
+            "this user (R5)"
+        )
+
+
+def expiry_view(desired: Desired, now: datetime | None) -> ExpiryView:
+    """The expired memberships at `now`, and a notice for each expiry ahead within
+    `tenant.expiry_warning_days`. Without a time, nothing expires, and a plan that has
+    expiries to judge says so."""
+    declared = list(declared_expiries(desired))
+    if not declared:
+        return ExpiryView(now=now)
+    if now is None:
+        notice = Notice(
+            NoticeKind.EXPIRING,
+            "tenant",
+            f"planned without a time: the {len(declared)} declared expiries were not "
+            "judged (R24); plan with a time (the command line always gives one)",
+        )
+        return ExpiryView(now=None, notices=(notice,))
+    horizon = now + timedelta(days=desired.tenant.expiry_warning_days)
+    expired: dict[str, dict[str, Expiring]] = {}
+    notices: list[Notice] = []
+    lapsed_users: dict[str, Expiring] = {}
+    for expiring in declared:
+        if expiring.group is not None and not desired.groups[expiring.group].present:
+            continue  # a deleted group's members lose it anyway (R9)
+        if not expiring.expiry.passed(now):
+            if expiring.expiry.at < horizon:
+                notices.append(_upcoming(expiring, now))
+        elif expiring.group is None:
+            lapsed_users[email_key(expiring.email)] = expiring
+        else:
+            expired.setdefault(expiring.group, {})[email_key(expiring.email)] = expiring
+    if lapsed_users:  # one pass over the memberships, only when a user's access ended
+        for group_key, group in desired.groups.items():
+            for key in lapsed_users.keys() & set(group.members) if group.present else ():
+                # the user's own expiry wins: it ends all of their access
+                expired.setdefault(group_key, {})[key] = lapsed_users[key]
+    return ExpiryView(now=now, expired=expired, notices=tuple(notices))
+
+
+def _upcoming(expiring: Expiring, now: datetime) -> Notice:
+    where = f"; declared at {expiring.expiry.location}" if expiring.expiry.location else ""
+    return Notice(
+        NoticeKind.EXPIRING,
+        expiring.email,
+        f"{expiring.what} expires {expiring.expiry.text} "
+        f"({describe_delay(expiring.expiry.at - now)}{where}); it is removed then (R24)",
+    )
