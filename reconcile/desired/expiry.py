@@ -98,11 +98,13 @@ class Expiring:
 
 
 def declared_expiries(desired: Desired) -> Iterator[Expiring]:
-    """Every expiry the desired state declares, unordered (users, then memberships)."""
+    """Every expiry the desired state declares (memberships of present groups only)."""
     for user in desired.users.values():
         if user.expires is not None:
             yield Expiring(user.expires, user.email, None)
     for key, group in desired.groups.items():
+        if not group.present:
+            continue  # a deleted group's members lose it anyway (R9)
         for member, expiry in group.expiries.items():
             declared = desired.users.get(member)
             yield Expiring(expiry, declared.email if declared is not None else member, key)
@@ -116,6 +118,21 @@ def expiries_between(desired: Desired, *, start: datetime, end: datetime) -> lis
 def past_expiries(desired: Desired, *, now: datetime) -> list[Expiring]:
     """Entries already past their expiry: clean-up candidates for `validate`."""
     return sorted(e for e in declared_expiries(desired) if e.expiry.passed(now))
+
+
+_DURATION = re.compile(r"(\d+)\s*([wdhm])\Z")
+_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
+          "m": timedelta(minutes=1)}  # fmt: skip
+
+
+def parse_duration(text: str) -> timedelta:
+    """`14d`, `2w`, `12h`, `30m`; raises ExpiresError saying what to write."""
+    found = _DURATION.match(text.strip().lower())
+    if not found:
+        raise ExpiresError(
+            f"'{text}' is not a duration: write a number and a unit, like 14d, 2w, 12h or 30m"
+        )
+    return int(found.group(1)) * _UNITS[found.group(2)]
 
 
 def describe_delay(delta: timedelta) -> str:

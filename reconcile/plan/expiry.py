@@ -8,13 +8,25 @@ a clock. A membership past its expiry, or every membership of a user past their 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from reconcile.desired.expiry import Expiring, declared_expiries, describe_delay
 from reconcile.desired.model import Desired, DesiredGroup
 from reconcile.identity import email_key
-from reconcile.plan.model import Expiration, Notice, NoticeKind
+from reconcile.live.model import Live
+from reconcile.plan.model import (
+    Expiration,
+    MemberRef,
+    Notice,
+    NoticeKind,
+    Operation,
+    Plan,
+    UpdateGroup,
+    UpdateUser,
+)
+from reconcile.plan.safety import compute_safety
+from reconcile.text import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +109,6 @@ def expiry_view(desired: Desired, now: datetime | None) -> ExpiryView:
     notices: list[Notice] = []
     lapsed_users: dict[str, Expiring] = {}
     for expiring in declared:
-        if expiring.group is not None and not desired.groups[expiring.group].present:
-            continue  # a deleted group's members lose it anyway (R9)
         if not expiring.expiry.passed(now):
             if expiring.expiry.at < horizon:
                 notices.append(_upcoming(expiring, now))
@@ -121,4 +131,92 @@ def _upcoming(expiring: Expiring, now: datetime) -> Notice:
         expiring.email,
         f"{expiring.what} expires {expiring.expiry.text} "
         f"({describe_delay(expiring.expiry.at - now)}{where}); it is removed then (R24)",
+    )
+
+
+# -- apply --only-expired -------------------------------------------------------------------
+
+
+def _expired_pairs(plan: Plan) -> tuple[dict[tuple[str, str], Expiration], dict[str, Expiration]]:
+    """(user key, group key) -> expired membership; user key -> the user's own expiry."""
+    memberships: dict[tuple[str, str], Expiration] = {}
+    users: dict[str, Expiration] = {}
+    for expiration in plan.expired:
+        if expiration.group is None:
+            users[expiration.key] = expiration
+        else:
+            memberships[(expiration.key, expiration.group)] = expiration
+    return memberships, users
+
+
+def expiry_operations(plan: Plan) -> tuple[Operation, ...]:
+    """The part of `plan` that expiry causes (R24): removals of expired memberships and
+    the deactivations that follow them, each cut down to that change alone. Everything
+    else (creates, renames, other removals...) is left for the reviewed apply."""
+    memberships, users = _expired_pairs(plan)
+    if not memberships and not users:
+        return ()
+    expired_users = users.keys() | {user for user, _ in memberships}
+    kept: list[Operation] = []
+    for op in plan.operations:
+        if isinstance(op, UpdateGroup):
+            removed = tuple(
+                ref
+                for ref in op.remove_members
+                if ref.key in users or (ref.key, op.key) in memberships
+            )
+            if removed:
+                kept.append(_removals_only(op, removed, memberships, users))
+        elif isinstance(op, UpdateUser) and op.is_deactivation:
+            reasons = tuple(r for r in op.reasons if "(R24)" in r)
+            if (
+                op.key in expired_users and reasons
+            ):  # deactivated because its last membership expired
+                kept.append(replace(op, display_name=None, reasons=reasons))
+    return tuple(kept)
+
+
+def _removals_only(
+    op: UpdateGroup,
+    removed: tuple[MemberRef, ...],
+    memberships: Mapping[tuple[str, str], Expiration],
+    users: Mapping[str, Expiration],
+) -> UpdateGroup:
+    reasons = []
+    for ref in removed:
+        expiration = users.get(ref.key) or memberships[(ref.key, op.key)]
+        what = "access" if expiration.group is None else "membership"
+        reasons.append(f"{ref.email}: {what} expired {expiration.expires} (R24)")
+    return UpdateGroup(
+        key=op.key,
+        id=op.id,
+        name=op.rename[0] if op.rename is not None else op.name,  # the rename waits
+        remove_members=removed,
+        reasons=tuple(reasons),
+    )
+
+
+def only_expired(plan: Plan, *, desired: Desired, live: Live) -> Plan:
+    """`plan` cut down to `expiry_operations`, with its safety gates judged again on
+    what is left (R20), and a notice counting the changes left for the reviewed path."""
+    operations = expiry_operations(plan)
+    notices = list(plan.notices)
+    others = len(plan.operations) - len(operations)
+    originals = set(plan.operations)
+    split = sum(1 for op in operations if op not in originals)  # the rest of it waits
+    if others or split:
+        notices.append(
+            Notice(
+                NoticeKind.LEFT_PENDING,
+                "apply --only-expired",
+                f"only the changes expiry causes are applied (R24); "
+                f"{plural(others, 'other operation')} and the other parts of "
+                f"{plural(split, 'operation')} are left for the reviewed apply",
+            )
+        )
+    return replace(
+        plan,
+        operations=operations,
+        notices=tuple(sorted(notices)),
+        safety=compute_safety(desired=desired, live=live, operations=operations),
     )

@@ -209,6 +209,7 @@ class NoticeKind(StrEnum):
     GROUP_MANAGEMENT_OFF = "group_management_off"  # R11
     EMAIL_CHANGE_UNSUPPORTED = "email_change_unsupported"  # R15 heuristic
     EXPIRING = "expiring"  # R24: an expiry within tenant.expiry_warning_days
+    LEFT_PENDING = "left_pending"  # R24: apply --only-expired leaves the other changes
     # Blocking problems are raised as PlanningError diagnostics with these kinds.
     AMBIGUOUS_GROUP = "ambiguous_group"  # R7
 
