@@ -202,16 +202,17 @@ def only_expired(plan: Plan, *, desired: Desired, live: Live) -> Plan:
     operations = expiry_operations(plan)
     notices = list(plan.notices)
     others = len(plan.operations) - len(operations)
-    originals = set(plan.operations)
-    split = sum(1 for op in operations if op not in originals)  # the rest of it waits
+    originals = {(op.action, op.key): replace(op, reasons=()) for op in plan.operations}
+    # operations cut down to their expiry part: the rest of each waits as well
+    split = sum(1 for op in operations if originals[(op.action, op.key)] != replace(op, reasons=()))
     if others or split:
+        parts = f" and the other parts of {plural(split, 'operation')}" if split else ""
         notices.append(
             Notice(
                 NoticeKind.LEFT_PENDING,
                 "apply --only-expired",
                 f"only the changes expiry causes are applied (R24); "
-                f"{plural(others, 'other operation')} and the other parts of "
-                f"{plural(split, 'operation')} are left for the reviewed apply",
+                f"{plural(others, 'other operation')}{parts} are left for the reviewed apply",
             )
         )
     return replace(
