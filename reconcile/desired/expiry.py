@@ -111,8 +111,8 @@ def declared_expiries(desired: Desired) -> Iterator[Expiring]:
 
 
 def expiries_between(desired: Desired, *, start: datetime, end: datetime) -> list[Expiring]:
-    """Expiries with start <= at < end, soonest first."""
-    return sorted(e for e in declared_expiries(desired) if start <= e.expiry.at < end)
+    """Expiries with start < at <= end (not yet passed at start), soonest first."""
+    return sorted(e for e in declared_expiries(desired) if start < e.expiry.at <= end)
 
 
 def past_expiries(desired: Desired, *, now: datetime) -> list[Expiring]:

@@ -110,7 +110,7 @@ def expiry_view(desired: Desired, now: datetime | None) -> ExpiryView:
     lapsed_users: dict[str, Expiring] = {}
     for expiring in declared:
         if not expiring.expiry.passed(now):
-            if expiring.expiry.at < horizon:
+            if expiring.expiry.at <= horizon:
                 notices.append(_upcoming(expiring, now))
         elif expiring.group is None:
             lapsed_users[email_key(expiring.email)] = expiring
