@@ -211,8 +211,8 @@ def only_expired(plan: Plan, *, desired: Desired, live: Live) -> Plan:
             Notice(
                 NoticeKind.LEFT_PENDING,
                 "apply --only-expired",
-                f"only the changes expiry causes are applied (R24); "
-                f"{plural(others, 'other operation')}{parts} are left for the reviewed apply",
+                "only the changes expiry causes are applied (R24); left for the reviewed "
+                f"apply: {plural(others, 'other operation')}{parts}",
             )
         )
     return replace(

@@ -216,7 +216,10 @@ def test_r24_only_expired_keeps_expiry_and_drops_every_other_change() -> None:
     assert user.display_name is None
     assert all("(R24)" in reason for op in cut.operations for reason in op.reasons)
     (left,) = cut.notices_of(NoticeKind.LEFT_PENDING)
-    assert "1 other operation and the other parts of 2 operations" in left.message
+    assert (
+        "left for the reviewed apply: 1 other operation and the other parts of 2 operations"
+        in left.message
+    )
     # What is left is exactly the reviewed change once the expiry is applied.
     rest = at(NEXT_DAY, d, apply_plan(state, cut))
     assert {type(op).__name__ for op in rest.operations} == {"CreateUser", "UpdateGroup",
