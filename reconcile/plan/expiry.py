@@ -37,6 +37,7 @@ class ExpiryView:
     # group key -> member key -> the expiry that removed the membership
     expired: Mapping[str, Mapping[str, Expiring]] = field(default_factory=dict)
     notices: tuple[Notice, ...] = ()
+    group_names: Mapping[str, str] = field(default_factory=dict)  # of the groups in `expired`
 
     @property
     def expirations(self) -> tuple[Expiration, ...]:
@@ -66,9 +67,9 @@ class ExpiryView:
         what = "access" if expiring.group is None else "membership"
         return f"{expiring.email}: {what} expired {expiring.expiry.text} (R24)"
 
-    def deactivation_reason(self, member_key: str, group_names: Mapping[str, str]) -> str | None:
-        """Why a user who lost their last present group is deactivated, when an expiry
-        is among the causes; `group_names` maps group keys to TeamViewer names."""
+    def lapsed(self, member_key: str) -> str | None:
+        """'membership of X expired D (R24)', or 'access expired D (R24)' for the user's
+        own expiry, when some membership of the user ended by expiry; else None."""
         causes = sorted(
             (group_key, by_member[member_key])
             for group_key, by_member in self.expired.items()
@@ -78,15 +79,15 @@ class ExpiryView:
             return None
         own = [e for _, e in causes if e.group is None]
         if own:
-            return (
-                f"access expired {own[0].expiry.text} (R24); no other present group holds "
-                "this user (R5)"
-            )
-        parts = [f"of {group_names.get(k, k)} expired {e.expiry.text}" for k, e in causes]
-        return (
-            f"membership {'; membership '.join(parts)} (R24); no other present group holds "
-            "this user (R5)"
-        )
+            return f"access expired {own[0].expiry.text} (R24)"
+        parts = [f"of {self.group_names.get(k, k)} expired {e.expiry.text}" for k, e in causes]
+        return f"membership {'; membership '.join(parts)} (R24)"
+
+    def deactivation_reason(self, member_key: str) -> str | None:
+        """Why a user who lost their last present group is deactivated, when an expiry
+        is among the causes."""
+        lapsed = self.lapsed(member_key)
+        return f"{lapsed}; no other present group holds this user (R5)" if lapsed else None
 
 
 def expiry_view(desired: Desired, now: datetime | None) -> ExpiryView:
@@ -121,7 +122,8 @@ def expiry_view(desired: Desired, now: datetime | None) -> ExpiryView:
             for key in lapsed_users.keys() & set(group.members) if group.present else ():
                 # the user's own expiry wins: it ends all of their access
                 expired.setdefault(group_key, {})[key] = lapsed_users[key]
-    return ExpiryView(now=now, expired=expired, notices=tuple(notices))
+    names = {key: desired.groups[key].name for key in expired}
+    return ExpiryView(now=now, expired=expired, notices=tuple(notices), group_names=names)
 
 
 def _upcoming(expiring: Expiring, now: datetime) -> Notice:

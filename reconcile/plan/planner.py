@@ -340,12 +340,15 @@ class _Planner:
                         )
                     )
                 else:
+                    lapsed = self.expiry.lapsed(key) if self.expiry.expired else None
                     self.notices.append(
                         Notice(
                             NoticeKind.UNBOUND_USER,
                             user.email,
-                            f"{user.email} is declared but not a member of any present group: "
-                            "not created (R2); add it to a group to give it access",
+                            f"{user.email}: {lapsed}: not created (R2)"
+                            if lapsed
+                            else f"{user.email} is declared but not a member of any present "
+                            "group: not created (R2); add it to a group to give it access",
                         )
                     )
                 continue
@@ -409,8 +412,7 @@ class _Planner:
 
     def _deactivation_reasons(self, key: str, left: dict[str, str], reasons: list[str]) -> None:
         """Why a user with no present group left is deactivated: an expiry (R24) first."""
-        names = {k: g.name for k, g in self.desired.groups.items()}
-        expired = self.expiry.deactivation_reason(key, names) if self.expiry.expired else None
+        expired = self.expiry.deactivation_reason(key) if self.expiry.expired else None
         if expired is not None:
             reasons.append(expired)
             if key in left:

@@ -242,3 +242,11 @@ def test_r24_only_expired_of_a_plan_without_expiries_is_empty() -> None:
     full = at(NEXT_DAY, d, live())
     assert full.has_changes
     assert not only_expired(full, desired=d, live=live()).operations
+
+
+def test_r24_an_expired_member_missing_live_is_told_why_it_is_not_created() -> None:
+    d = desired([du("new@x.test")], [expiring(dg("g", "G", ["new@x.test"]), new="2027-01-01")])
+    (notice,) = at(NEXT_DAY, d, live()).notices_of(NoticeKind.UNBOUND_USER)
+    assert (
+        notice.message == "new@x.test: membership of G expired 2027-01-01 (R24): not created (R2)"
+    )
