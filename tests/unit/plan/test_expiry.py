@@ -250,3 +250,16 @@ def test_r24_an_expired_member_missing_live_is_told_why_it_is_not_created() -> N
     assert (
         notice.message == "new@x.test: membership of G expired 2027-01-01 (R24): not created (R2)"
     )
+
+
+def test_r24_the_drift_report_lists_expiries_ahead_without_counting_them_as_drift() -> None:
+    from reconcile.plan.render.drift import Drift, render_drift_json, render_drift_text
+
+    d, state = support_and_eng()
+    report = Drift.of(at(datetime(2027, 3, 28, tzinfo=UTC), d, state))
+    assert not report.exists
+    assert "Expiring soon (2):" in render_drift_text(report)
+    doc = json.loads(render_drift_json(report))
+    assert doc["drift"] is False
+    assert doc["now"] == "2027-03-28T00:00:00+00:00"
+    assert sorted(e["email"] for e in doc["expiring"]) == ["ann@x.test", "sam@x.test"]
