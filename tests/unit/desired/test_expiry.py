@@ -151,3 +151,13 @@ def test_r24_the_json_schema_knows_both_forms() -> None:
         {"tenant": {"expiry_warning_days": -1}},
     ):
         assert list(validator.iter_errors(bad)), bad
+
+
+def test_r24_only_expired_plans_afresh_so_a_saved_plan_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(YAML, encoding="utf-8")
+    (tmp_path / "plan.json").write_text("{}", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["apply", str(tmp_path), "--plan", str(tmp_path / "plan.json"), "--only-expired"]
+    )
+    assert result.exit_code == 1
+    assert "--only-expired plans afresh" in result.stderr
