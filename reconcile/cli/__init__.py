@@ -10,6 +10,7 @@ from typer import rich_utils
 
 from reconcile.cli import apply as _apply  # noqa: F401  (registers commands)
 from reconcile.cli import emulator as _emulator  # noqa: F401  (registers commands)
+from reconcile.cli import expiring as _expiring  # noqa: F401  (registers commands)
 from reconcile.cli import importer as _importer  # noqa: F401  (registers commands)
 from reconcile.cli import plan as _plan  # noqa: F401  (registers commands)
 from reconcile.cli import snapshot as _snapshot  # noqa: F401  (registers commands)
