@@ -8,7 +8,7 @@ app = typer.Typer(
     name="reconcile",
     help="TeamViewer access declared as YAML in git, applied through SCIM 2.0.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
 
@@ -22,10 +22,25 @@ class State:
 state = State()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from reconcile import __version__
+
+        print(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     debug: bool = typer.Option(
         False, "--debug", help="Show Python tracebacks for errors (never shows secrets)."
+    ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit (as `reconcile version`).",
     ),
 ) -> None:
     """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""
