@@ -89,7 +89,7 @@ def test_a_tenant_folder_name_that_cannot_name_a_secret_is_an_error(
 def test_a_tenant_folder_without_tenant_yaml_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "tenants" / "acme").mkdir(parents=True)
     (tmp_path / "tenants" / "acme" / "users.yaml").write_text("users: []\n")
-    with pytest.raises(TenantLayoutError, match="tenants/acme: no tenant.yaml"):
+    with pytest.raises(TenantLayoutError, match=r"tenants/acme: no tenant\.yaml"):
         discover(tmp_path)
 
 
