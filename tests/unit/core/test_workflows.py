@@ -281,3 +281,9 @@ def test_the_pre_commit_hook_runs_a_valid_command() -> None:
     assert re.search(hook["files"], "desired_state/users/it.yaml")
     assert re.search(hook["files"], "tenants/acme/groups.yml")
     assert not re.search(hook["files"], "README.md")
+
+
+def test_dependabot_updates_the_pinned_actions_and_the_python_lock() -> None:
+    config = _load(REPO / ".github" / "dependabot.yml")
+    ecosystems = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert ecosystems == {("github-actions", "/"), ("pip", "/")}
