@@ -287,3 +287,10 @@ def test_dependabot_updates_the_pinned_actions_and_the_python_lock() -> None:
     config = _load(REPO / ".github" / "dependabot.yml")
     ecosystems = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert ecosystems == {("github-actions", "/"), ("pip", "/")}
+
+
+@pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml", "expire.yml"])
+def test_the_workflows_are_thin_users_of_the_action(name: str) -> None:
+    steps = _steps(_load(WORKFLOWS / name))
+    assert not [step for step in steps if "run" in step], "installs and commands live in action.yml"
+    assert len(_action_uses(WORKFLOWS / name)) == 2  # select the tenants, run the command
