@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -17,6 +18,7 @@ from reconcile.cli.live_options import (
     cli_errors,
     read_live,
 )
+from reconcile.cli.now import NOW, resolve_now
 from reconcile.desired.model import Desired
 from reconcile.files import write_atomically
 from reconcile.live.model import Live
@@ -76,6 +78,7 @@ def _plan_from(
     live_file: Path | None,
     profile: Profile,
     token_file: Path | None,
+    now: datetime,
 ) -> Plan:
     """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
@@ -86,13 +89,13 @@ def _plan_from(
         token_file=token_file,
         desired=desired,
     )
-    return _plan_or_exit(desired, live, label)
+    return plan_or_exit(desired, live, Policy(target=label, now=now))
 
 
-def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
+def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
     """Plan; a blocking problem (R7 ambiguity...) is printed like a validation error."""
     try:
-        return plan(desired, live, Policy(target=target))
+        return plan(desired, live, policy)
     except PlanningError as exc:
         for diagnostic in exc.diagnostics:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)
@@ -112,6 +115,7 @@ def plan_command(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    now: str | None = NOW,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -128,7 +132,12 @@ def plan_command(
 ) -> None:
     """Show what apply would change, and why; nothing is written to the service."""
     result = _plan_from(
-        path, target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+        path,
+        target=target,
+        live_file=live_file,
+        profile=Profile(profile),
+        token_file=token_file,
+        now=resolve_now(now),
     )
     fmt = OutputFormat(fmt)
     emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
@@ -149,6 +158,7 @@ def drift(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    now: str | None = NOW,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
@@ -159,6 +169,7 @@ def drift(
             live_file=live_file,
             profile=Profile(profile),
             token_file=token_file,
+            now=resolve_now(now),
         )
     )
     fmt = OutputFormat(fmt)
