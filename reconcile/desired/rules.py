@@ -141,10 +141,14 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
                 max_deactivations=safety.max_deactivations,
                 max_deactivation_percent=float(safety.max_deactivation_percent),
                 max_group_deletions=safety.max_group_deletions,
+                max_removals_per_group=safety.max_removals_per_group,
+                max_removal_percent_per_group=float(safety.max_removal_percent_per_group),
             )
             if safety is not None
             else Safety()
         ),
+        protected_users=frozenset(email_key(e) for e in settings.get("protected_users") or ()),
+        locations=MappingProxyType({name: entry.location for name, entry in values.items()}),
     )
 
 
