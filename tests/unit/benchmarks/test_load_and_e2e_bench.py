@@ -43,7 +43,8 @@ def test_e2e_bench_measures_a_real_plan_process(
     assert code == 0, lines
     assert re.fullmatch(r"plan JSON: \d+\.\d MB", lines[0])
     assert re.fullmatch(r"wall time: best \d+\.\d\d s of 1 \(all: .+\)", lines[1])
-    assert re.fullmatch(r"peak RSS: [\d,]+ MB \(highest of the runs\)", lines[2])
+    assert re.fullmatch(r"CPU time: best \d+\.\d\d s \(all: .+\)", lines[2])
+    assert re.fullmatch(r"peak RSS: [\d,]+ MB \(highest of the runs\)", lines[3])
     assert lines[-1].endswith(": OK")
     # The plan it timed is the real JSON contract of the generated tenant.
     assert '"operations"' in (tmp_path / "plan.json").read_text(encoding="utf-8")
