@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from reconcile.gcpause import cycle_collection_paused
 from reconcile.plan.model import Plan
 
 
 def render_json(plan: Plan) -> str:
-    return plan.to_json()
+    # Rendered beside both loaded states: a full collection would rescan them for nothing.
+    with cycle_collection_paused():
+        return plan.to_json()
