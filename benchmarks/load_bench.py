@@ -31,6 +31,7 @@ import yaml
 
 from benchmarks.generate import Spec, build, write
 from reconcile.desired.loader import YAML_SUFFIXES, load_desired
+from reconcile.gcpause import cycle_collection_paused
 
 GOAL_RATIO = 0.15
 
