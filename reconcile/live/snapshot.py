@@ -168,8 +168,3 @@ def read_snapshot(path: Path) -> Snapshot:
     except LiveStateError as exc:
         raise SnapshotError(f"{path}: {exc}; {_redo(path)}") from exc
     return Snapshot(live=live, target=parsed.target)
-
-
-def load_snapshot(path: Path) -> Live:
-    """The live state stored at `path` (see `read_snapshot` for the target label)."""
-    return read_snapshot(path).live
