@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from reconcile.cli.logs import LOG_LEVEL_ENV, configure_logging
+
 app = typer.Typer(
     name="reconcile",
     help="TeamViewer access declared as YAML in git, applied through SCIM 2.0.",
@@ -27,6 +29,15 @@ def root(
     debug: bool = typer.Option(
         False, "--debug", help="Show Python tracebacks for errors (never shows secrets)."
     ),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        help="Log each SCIM request (method, path, status, ms, attempt) to stderr; -vv adds "
+        f"the HTTP library's lines. Also {LOG_LEVEL_ENV}=DEBUG. Never tokens or bodies.",
+    ),
 ) -> None:
     """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""
     state.debug = debug
+    configure_logging(verbosity=verbose)

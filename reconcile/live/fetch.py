@@ -10,6 +10,7 @@ requests its remaining pages concurrently, as few as the service's page size all
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.client import ScimClient
@@ -17,6 +18,8 @@ from reconcile.live.errors import IncompleteListingError, LiveStateError
 from reconcile.live.gate import PriorityGate
 from reconcile.live.listing import gather_all, speculative_pages
 from reconcile.live.model import Live, LiveGroup, LiveUser
+
+logger = logging.getLogger(__name__)
 
 
 async def fetch_live(
@@ -37,6 +40,7 @@ async def fetch_live(
     try:
         return await _read_once(client, speculate)
     except IncompleteListingError as first:
+        logger.info("%s; reading the live state again", first)
         try:
             return await _read_once(client, speculate)
         except IncompleteListingError as second:

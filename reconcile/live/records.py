@@ -6,13 +6,10 @@ neither the token nor a user's data can reach the audit log or a log line throug
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,19 +46,9 @@ def recording() -> Generator[list[RequestRecord], None, None]:
 
 
 def record(request: RequestRecord, *, hook: RequestHook | None) -> None:
-    """Hand one finished request to the active `recording()` block, the hook and the log."""
+    """Hand one finished request to the active `recording()` block and to the hook."""
     records = _recording.get()
     if records is not None:
         records.append(request)
     if hook is not None:
         hook(request)
-    if logger.isEnabledFor(logging.DEBUG):
-        outcome = request.status if request.status is not None else request.error
-        logger.debug(
-            "%s %s -> %s in %.0f ms (attempt %d)",
-            request.method,
-            request.path,
-            outcome,
-            request.duration * 1000,
-            request.attempt,
-        )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from reconcile.live.secret import Secret
 from reconcile.live.wire import dump
 
 _M = TypeVar("_M", bound=BaseModel)
+
+logger = logging.getLogger(__name__)
 
 # Connection never established: the request did not reach the service, re-sending is safe
 # even for a create. Every other transport failure may have happened after the service
@@ -261,6 +264,15 @@ class Session:
             error=error,
         )
         record(entry, hook=self._on_request)
+        # Method, path, outcome, time, attempt: never headers (the token), never bodies.
+        logger.debug(
+            "%s %s -> %s in %.0f ms (attempt %d)",
+            entry.method,
+            entry.path,
+            entry.status if entry.status is not None else entry.error,
+            entry.duration * 1000,
+            entry.attempt,
+        )
 
     async def _after_transport_error(self, call: _Call, exc: httpx.TransportError) -> None:
         """Wait before the next attempt, or raise: the budget is spent, or a create may
