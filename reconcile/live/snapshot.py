@@ -225,8 +225,3 @@ def _checked(data: Any, path: Path) -> _Rows:
         raise SnapshotError(f"{path}: {where}: {first['msg']}{more}; {_redo(path)}") from exc
     # Only reached if the models accept what the rows refused (they check the same).
     return cast(_Rows, parsed.model_dump())
-
-
-def load_snapshot(path: Path) -> Live:
-    """The live state stored at `path` (see `read_snapshot` for the target label)."""
-    return read_snapshot(path).live
