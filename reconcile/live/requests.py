@@ -141,3 +141,31 @@ def group_patches(
             PatchOperation(op="remove", path=f"members[value eq {filter_literal(member)}]")
         )
     return [PatchRequest(operations=ops) for ops in requests if ops]
+
+
+def patch_cost(request: PatchRequest) -> int:
+    """Member values (and renames) one PATCH carries, as `group_patches` counts them."""
+    cost = 0
+    for op in request.operations:
+        cost += len(op.value) if isinstance(op.value, list) else 1
+    return cost
+
+
+def split_patch(request: PatchRequest, *, max_operations: int) -> list[PatchRequest]:
+    """One group PATCH re-cut into requests of at most `max_operations` (order kept:
+    rename, adds, removals, as `group_patches` builds them)."""
+    rename: str | None = None
+    adds: list[str] = []
+    removes: list[str] = []
+    for op in request.operations:
+        if op.op == "replace" and op.path == "displayName" and isinstance(op.value, str):
+            rename = op.value
+        elif op.op == "add" and isinstance(op.value, list):
+            adds.extend(ref.value for ref in op.value if isinstance(ref, MemberRef))
+        elif op.op == "remove" and op.path and op.path.startswith("members[value eq "):
+            removes.append(json.loads(op.path[len("members[value eq ") : -1]))
+        else:
+            raise ValueError(f"cannot split the PATCH operation {op.op} {op.path}")
+    return group_patches(
+        rename=rename, add_ids=adds, remove_ids=removes, max_operations=max_operations
+    )

@@ -164,7 +164,8 @@ def test_a_user_deleted_between_pages_is_a_shrink_and_read_again() -> None:
     gone = sorted(fake.users)[0]
     _mutate_once(fake, 3, lambda: fake.users.pop(gone))
     live = fetch(fake)
-    assert len(live.users) == 19 and gone not in live.users_by_id
+    assert len(live.users) == 19
+    assert gone not in live.users_by_id
     assert len(fake.requests("GET", "/Users")) == 2 + 2
 
 
