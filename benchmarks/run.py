@@ -79,6 +79,7 @@ class Settings:
     page_latency_ms: float = 0.0  # extra latency of a list page, for the paged fetch
     page_size: int = 1000
     max_patch_operations: int = 1000
+    emptied_groups: int = 0  # the largest groups seeded without members (big changes)
 
 
 # --- process measurements -----------------------------------------------------------
@@ -243,6 +244,19 @@ def write_bound(result: Plan, *, limit: int) -> int:
     return writes
 
 
+def emptied_seed(seed: Path, *, count: int) -> Path:
+    """A copy of the seed whose `count` largest groups have no members live, so that the
+    apply adds each one's members back in one change: past a per-request member limit of
+    100 (the drift mix alone changes at most a few dozen members of a group)."""
+    data = json.loads(seed.read_text(encoding="utf-8"))
+    largest = sorted(data["groups"], key=lambda g: -len(g["members"]))[:count]
+    for group in largest:
+        group["members"] = []
+    out = seed.with_name(f"seed-emptied-{count}.json")
+    out.write_text(json.dumps(data), encoding="utf-8")
+    return out
+
+
 def pages(count: int, page_size: int) -> int:
     return max(1, math.ceil(count / page_size))
 
@@ -300,6 +314,8 @@ def measure_size(
     row["generate_s"] = time.perf_counter() - t0
     folder = work / f"tenant-{users}" / "desired"
     seed = work / f"tenant-{users}" / "seed.json"
+    if settings.emptied_groups:
+        seed = emptied_seed(seed, count=settings.emptied_groups)
     row["tenant"] = json.loads((work / f"tenant-{users}" / "manifest.json").read_text())
     del generated
     gc.collect()
@@ -537,6 +553,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1000,
         help="the emulator's member values per group request (the client is not told)",
     )
+    parser.add_argument(
+        "--emptied-groups",
+        type=int,
+        default=0,
+        help="seed the N largest groups without members: N group changes past 100 members",
+    )
     parser.add_argument("--drift", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=20_240_601)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
@@ -554,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         fetch_concurrency=args.fetch_concurrency,
         apply_concurrency=args.apply_concurrency,
         max_patch_operations=args.max_patch_operations,
+        emptied_groups=args.emptied_groups,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
