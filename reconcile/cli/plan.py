@@ -77,6 +77,20 @@ def _plan_from(
     token_file: Path | None,
 ) -> Plan:
     """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
+    return load_and_plan(
+        path, target=target, live_file=live_file, profile=profile, token_file=token_file
+    )[2]
+
+
+def load_and_plan(
+    path: Path,
+    *,
+    target: str | None,
+    live_file: Path | None,
+    profile: Profile,
+    token_file: Path | None,
+) -> tuple[Desired, Live, Plan]:
+    """The desired state, the live state and their plan (errors end the command)."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
     live, label = _live_and_target(
         target=target,
@@ -85,7 +99,7 @@ def _plan_from(
         token_file=token_file,
         desired=desired,
     )
-    return _plan_or_exit(desired, live, label)
+    return desired, live, _plan_or_exit(desired, live, label)
 
 
 def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
