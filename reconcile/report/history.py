@@ -122,6 +122,8 @@ def walk(repo: Repository, *, period_start: datetime | None) -> History:
             events.extend(_events(state, commit, EventKind.REMOVAL, removed))
             events.extend(_events(state, commit, EventKind.GRANT, granted))
             series.append(_point(state, commit.date, commit.short))
+    if not series and state.files:  # nothing changed in the period: its state held
+        series.append(_point(state, period_start or commits[-1].commit.date, "start"))
     return History(
         commits=len(commits),
         since=dict(state.since),

@@ -17,9 +17,9 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 36
 _SERIES = (("memberships", "Memberships", "#2f6db5"), ("active_users", "Active users", "#2e8540"))
 
 
-def _scale(points: Sequence[Point]) -> tuple[float, float, int]:
+def _scale(points: Sequence[Point], end: datetime) -> tuple[float, float, int]:
     start = points[0].date.timestamp()
-    span = max(points[-1].date.timestamp() - start, 1.0)
+    span = max(end.timestamp() - start, 1.0)
     top = max(max(p.memberships, p.active_users) for p in points)
     return start, span, max(top, 1)
 
@@ -41,12 +41,15 @@ def _steps(
     return " ".join(coords)
 
 
-def render_chart(points: Sequence[Point]) -> str:
+def render_chart(points: Sequence[Point], *, end: datetime) -> str:
+    """The chart from the first point to `end` (the report's time): the last counts hold."""
     if not points:
         return (
             '<p class="note">No history to draw: the folder is not in git, or has no commits.</p>'
         )
-    start, span, top = _scale(points)
+    last = points[-1]
+    points = [*points, Point(max(end, last.date), last.active_users, last.memberships, "now")]
+    start, span, top = _scale(points, points[-1].date)
     inner_w, inner_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
 
     def x(when: datetime) -> float:
@@ -75,10 +78,9 @@ def render_chart(points: Sequence[Point]) -> str:
         f'<text x="{WIDTH - _RIGHT}" y="{HEIGHT - 12}" text-anchor="end">'
         f"{points[-1].date:%Y-%m-%d}</text>",
     ]
-    last = points[-1]
     title = (
         f"{last.active_users} active users and {last.memberships} memberships after "
-        f"{len(points)} points"
+        f"{len(points) - 1} commits"
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

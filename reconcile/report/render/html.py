@@ -18,6 +18,7 @@ from reconcile.report.model import LiveMembership, Report, Row, State
 from reconcile.report.render.chart import render_chart
 from reconcile.report.render.html_assets import SCRIPT, STYLE
 from reconcile.report.render.markdown import commit_label
+from reconcile.text import plural
 
 _STATE_CLASS = {
     State.ACTIVE: "ok",
@@ -64,7 +65,7 @@ def _header(report: Report) -> list[str]:
         "<header><h1>TeamViewer access report</h1>",
         f'<p class="meta">Generated {esc(f"{report.generated_at:%Y-%m-%d %H:%M}")} UTC '
         f"from <code>{esc(report.source)}</code>; {esc(period)}; "
-        f"{report.commits} commits read.</p>",
+        f"{esc(plural(report.commits, 'commit'))} read.</p>",
     ]
     if report.history_note:
         out.append(f'<p class="note">{esc(report.history_note)}</p>')
@@ -99,7 +100,7 @@ def _summary(report: Report) -> list[str]:
 def _chart_section(report: Report) -> list[str]:
     return [
         '<section id="chart"><h2>Active users and memberships over the period</h2>',
-        render_chart(report.series),
+        render_chart(report.series, end=report.generated_at),
         "</section>",
     ]
 

@@ -17,6 +17,7 @@ _ENV = {
 class GitRepo:
     def __init__(self, root: Path) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.days = 0
         self.git("init", "-q", "-b", "main")
 
