@@ -13,7 +13,7 @@ from datetime import datetime
 from reconcile.report.history import Point
 
 WIDTH, HEIGHT = 760, 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 36
+_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 32, 36
 _SERIES = (("memberships", "Memberships", "#2f6db5"), ("active_users", "Active users", "#2e8540"))
 
 
@@ -64,8 +64,8 @@ def render_chart(points: Sequence[Point], *, end: datetime) -> str:
         for attr, _, color in _SERIES
     ]
     legend = [
-        f'<rect x="{_LEFT + 10 + i * 150}" y="{_TOP}" width="12" height="12" fill="{color}"/>'
-        f'<text x="{_LEFT + 28 + i * 150}" y="{_TOP + 11}">{html.escape(label)}</text>'
+        f'<rect x="{_LEFT + i * 150}" y="4" width="12" height="12" fill="{color}"/>'
+        f'<text x="{_LEFT + 18 + i * 150}" y="15">{html.escape(label)}</text>'
         for i, (_, label, color) in enumerate(_SERIES)
     ]
     axes = [
@@ -78,10 +78,7 @@ def render_chart(points: Sequence[Point], *, end: datetime) -> str:
         f'<text x="{WIDTH - _RIGHT}" y="{HEIGHT - 12}" text-anchor="end">'
         f"{points[-1].date:%Y-%m-%d}</text>",
     ]
-    title = (
-        f"{last.active_users} active users and {last.memberships} memberships after "
-        f"{len(points) - 1} commits"
-    )
+    title = f"{last.active_users} active users and {last.memberships} memberships at the end"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{html.escape(title)}" class="chart">'

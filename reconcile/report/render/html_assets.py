@@ -26,6 +26,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .controls { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
 .controls input[type=search] { width: 280px; padding: 4px 8px; }
 table { border-collapse: collapse; width: 100%; }
+td[data-sort] { white-space: nowrap; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px;
   border-bottom: 1px solid var(--line); }
 th button { all: unset; cursor: pointer; font-weight: 600; }
