@@ -81,7 +81,8 @@ class _State:
     since: dict[Membership, Commit] = field(default_factory=dict)
     group_files: Counter[str] = field(default_factory=Counter)  # group key -> declaring files
     group_names: dict[str, str] = field(default_factory=dict)
-    users: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)  # key->file->
+    # e-mail key -> file -> (name, inactive): a user may be declared in several files
+    users: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
     user_groups: Counter[str] = field(default_factory=Counter)  # e-mail key -> memberships
     active: set[str] = field(default_factory=set)
 

@@ -9,7 +9,7 @@ never recompute anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -25,12 +25,11 @@ from reconcile.plan.model import (
     UpdateGroup,
     UpdateUser,
 )
-from reconcile.report.expiry import user_expires
+from reconcile.report.expiry import membership_expires, user_expires, warning_window
 from reconcile.report.git import Commit
-from reconcile.report.history import Event, History, Point
+from reconcile.report.history import Event, EventKind, History, Point
 
 REPORT_FORMAT_VERSION = 1
-EXPIRING_SOON = timedelta(days=30)
 
 
 class State(StrEnum):
@@ -109,7 +108,7 @@ class Report:
     notes: tuple[str, ...]  # unreadable files in history, unmanaged live groups, ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Facts:
     """The plan's operations and notices, indexed by what the report asks about them."""
 
@@ -164,15 +163,21 @@ def _user_drift(op: UpdateUser) -> list[str]:
     return out
 
 
-def _declared_state(user: DesiredUser, *, bound: bool, now: datetime) -> State:
+def _expiry_state(
+    state: State, expires: datetime | None, *, now: datetime, window: timedelta
+) -> State:
+    """R24: past its expiry access counts as absent; within the window it is ending soon."""
+    if state is not State.ACTIVE or expires is None or expires > now + window:
+        return state
+    return State.INACTIVE if expires <= now else State.EXPIRING_SOON
+
+
+def _declared_state(user: DesiredUser, *, bound: bool, now: datetime, window: timedelta) -> State:
     if user.suspended:
         return State.SUSPENDED
     if user.password_expired or not bound:
         return State.INACTIVE
-    expires = user_expires(user)
-    if expires is not None and expires <= now + EXPIRING_SOON:
-        return State.INACTIVE if expires <= now else State.EXPIRING_SOON
-    return State.ACTIVE
+    return _expiry_state(State.ACTIVE, user_expires(user), now=now, window=window)
 
 
 def build_report(
@@ -190,8 +195,9 @@ def build_report(
     compared = desired.tenant.manage_groups
     bound = {m for g in desired.groups.values() if g.present for m in g.members}
     since: Mapping[tuple[str, str], Commit] = history.since if history else {}
+    window = warning_window(desired.tenant)
     users = [
-        _declared_user(user, live, facts, bound=user.key in bound, now=now)
+        _declared_user(user, live, facts, bound=user.key in bound, now=now, window=window)
         for user in desired.users.values()
     ]
     users += _live_only_users(desired, live, facts)
@@ -207,9 +213,14 @@ def build_report(
                 live_state = LiveMembership.NOT_COMPARED
             elif (group.key, member) in facts.missing:
                 live_state = LiveMembership.MISSING
-            rows.append(
-                _row(user, group.key, group.name, True, live_state, since.get((group.key, member)))
+            row = _row(
+                user, group.key, group.name, True, live_state, since.get((group.key, member))
             )
+            ends = membership_expires(group, member)
+            if ends is not None and (row.expires is None or ends < row.expires):
+                state = _expiry_state(row.state, ends, now=now, window=window)
+                row = replace(row, expires=ends, state=state)
+            rows.append(row)
         for key, email in facts.live_only.get(group.key, ()):
             user = by_key.get(key) or _bare_user(email, live)
             rows.append(_row(user, group.key, group.name, False, LiveMembership.LIVE_ONLY, None))
@@ -247,8 +258,8 @@ def _assemble(
         users=len(users),
         groups=len(cards),
         memberships=sum(1 for r in rows if r.group and r.declared),
-        grants=sum(e.kind == "grant" for e in events),
-        removals=sum(e.kind == "removal" for e in events),
+        grants=sum(e.kind is EventKind.GRANT for e in events),
+        removals=sum(e.kind is EventKind.REMOVAL for e in events),
         mismatches=mismatches,
     )
     notes = [*(history.notes if history else ()), *facts.notes]
@@ -275,13 +286,13 @@ def _assemble(
 
 
 def _declared_user(
-    user: DesiredUser, live: Live, facts: _Facts, *, bound: bool, now: datetime
+    user: DesiredUser, live: Live, facts: _Facts, *, bound: bool, now: datetime, window: timedelta
 ) -> UserEntry:
     found = live.users_by_email.get(user.key)
     return UserEntry(
         email=user.email,
         name=user.effective_name,
-        state=_declared_state(user, bound=bound, now=now),
+        state=_declared_state(user, bound=bound, now=now, window=window),
         declared=True,
         live_active=found.active if found else None,
         live_name=found.display_name if found else None,
