@@ -74,6 +74,7 @@ class Repository:
 
     top: Path
     pathspec: str  # "" for the whole repository
+    shallow: bool = False  # a shallow clone: history before its first commit is missing
 
 
 def _run(args: Sequence[str], *, cwd: Path, stdin: bytes | None = None) -> bytes:
@@ -96,12 +97,21 @@ def find_repository(path: Path) -> Repository | None:
         return None
     folder = path if path.is_dir() else path.parent
     try:
-        top = _run(["rev-parse", "--show-toplevel"], cwd=folder or Path("."))
-    except GitError:
-        return None
-    top_path = Path(os.fsdecode(top.strip()))
+        answer = _run(
+            ["rev-parse", "--is-shallow-repository", "--show-toplevel"], cwd=folder
+        ).decode("utf-8", "surrogateescape")
+    except GitError as exc:
+        if "not a git repository" in str(exc):
+            return None
+        raise  # e.g. "dubious ownership": git's own words say what to do
+    shallow, top = answer.rstrip("\n").split("\n", 1)
+    top_path = Path(top)
     relative = Path(os.path.realpath(path)).relative_to(os.path.realpath(top_path))
-    return Repository(top=top_path, pathspec=relative.as_posix() if relative.parts else "")
+    return Repository(
+        top=top_path,
+        pathspec=relative.as_posix() if relative.parts else "",
+        shallow=shallow == "true",
+    )
 
 
 def log(repo: Repository) -> list[LoggedCommit]:

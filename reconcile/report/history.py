@@ -112,6 +112,13 @@ def walk(repo: Repository, *, period_start: datetime | None) -> History:
     events: list[Event] = []
     series: list[Point] = []
     notes: list[str] = []
+    if repo.shallow and commits:
+        first = commits[0].commit
+        notes.append(
+            f"the clone is shallow: history starts at {first.short} ({first.date:%Y-%m-%d}), "
+            "so earlier grants are dated there; fetch the whole history (git fetch "
+            "--unshallow, or fetch-depth: 0 in actions/checkout)"
+        )
     for logged in commits:
         commit = logged.commit
         in_period = period_start is None or commit.date >= period_start

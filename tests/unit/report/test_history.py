@@ -277,3 +277,23 @@ def test_repository_without_commits_has_an_empty_history(repo: GitRepo) -> None:
     repo.write("ds/users.yaml", USERS)
     result = history(repo)
     assert (result.commits, result.since, result.events) == (0, {}, ())
+
+
+def test_a_shallow_clone_says_its_history_is_cut(repo: GitRepo, tmp_path: Path) -> None:
+    repo.write("ds/users.yaml", USERS)
+    repo.write("ds/groups.yaml", groups(("eng", "Engineering", ["ann@example.test"])))
+    repo.commit("Initial access")
+    repo.write(
+        "ds/groups.yaml", groups(("eng", "Engineering", ["ann@example.test", "cy@example.test"]))
+    )
+    last = repo.commit("Add Cy")
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", "--depth", "1", repo.root.as_uri(), str(clone))
+    found = find_repository(clone / "ds")
+    assert found is not None
+    assert found.shallow
+    result = walk(found, period_start=None)
+    assert since_of(result, "eng", "ann@example.test").sha == last  # dated at the cut
+    (note,) = result.notes
+    assert note.startswith(f"the clone is shallow: history starts at {last[:10]}")
+    assert not history(repo).notes  # the full repository has nothing to say
