@@ -192,7 +192,6 @@ def build_report(
 ) -> Report:
     """The report of `desired` against `live` (through `plan`), with `history` if any."""
     facts = _facts(plan)
-    compared = desired.tenant.manage_groups
     bound = {m for g in desired.groups.values() if g.present for m in g.members}
     since: Mapping[tuple[str, str], Commit] = history.since if history else {}
     window = warning_window(desired.tenant)
@@ -202,6 +201,40 @@ def build_report(
     ]
     users += _live_only_users(desired, live, facts)
     by_key = {email_key(u.email): u for u in users}
+    rows = _group_rows(desired, live, by_key, facts, since=since, now=now, window=window)
+    in_group = {email_key(r.email) for r in rows}
+    rows += [
+        _row(u, group="", group_name="", declared=u.declared, live=None, since=None)
+        for u in users
+        if email_key(u.email) not in in_group
+    ]
+    rows.sort(key=lambda r: (email_key(r.email), r.group))
+    cards = _cards(desired, rows, facts)
+    return _assemble(
+        users=users,
+        rows=rows,
+        cards=cards,
+        facts=facts,
+        history=history,
+        history_note=history_note,
+        period_start=period_start,
+        now=now,
+        source=plan.target,
+    )
+
+
+def _group_rows(
+    desired: Desired,
+    live: Live,
+    by_key: Mapping[str, UserEntry],
+    facts: _Facts,
+    *,
+    since: Mapping[tuple[str, str], Commit],
+    now: datetime,
+    window: timedelta,
+) -> list[Row]:
+    """The rows of every present group: declared members, then live-only ones."""
+    compared = desired.tenant.manage_groups
     rows: list[Row] = []
     for group in sorted(desired.groups.values(), key=lambda g: g.key):
         if not group.present:
@@ -214,7 +247,12 @@ def build_report(
             elif (group.key, member) in facts.missing:
                 live_state = LiveMembership.MISSING
             row = _row(
-                user, group.key, group.name, True, live_state, since.get((group.key, member))
+                user,
+                group=group.key,
+                group_name=group.name,
+                declared=True,
+                live=live_state,
+                since=since.get((group.key, member)),
             )
             ends = membership_expires(group, member)
             if ends is not None and (row.expires is None or ends < row.expires):
@@ -223,19 +261,21 @@ def build_report(
             rows.append(row)
         for key, email in facts.live_only.get(group.key, ()):
             user = by_key.get(key) or _bare_user(email, live)
-            rows.append(_row(user, group.key, group.name, False, LiveMembership.LIVE_ONLY, None))
-    in_group = {email_key(r.email) for r in rows}
-    rows += [
-        _row(u, "", "", u.declared, None, None) for u in users if email_key(u.email) not in in_group
-    ]
-    rows.sort(key=lambda r: (email_key(r.email), r.group))
-    cards = _cards(desired, rows, facts)
-    return _assemble(
-        users, rows, cards, facts, history, history_note, period_start, now, plan.target
-    )
+            rows.append(
+                _row(
+                    user,
+                    group=group.key,
+                    group_name=group.name,
+                    declared=False,
+                    live=LiveMembership.LIVE_ONLY,
+                    since=None,
+                )
+            )
+    return rows
 
 
 def _assemble(
+    *,
     users: list[UserEntry],
     rows: list[Row],
     cards: tuple[GroupCard, ...],
@@ -326,6 +366,7 @@ def _live_only_users(desired: Desired, live: Live, facts: _Facts) -> list[UserEn
 
 def _row(
     user: UserEntry,
+    *,
     group: str,
     group_name: str,
     declared: bool,
