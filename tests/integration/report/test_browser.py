@@ -9,6 +9,7 @@ is logged on the console, and the screenshot is of the expected size and not bla
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -155,6 +156,17 @@ def test_report_opens_offline_in_chromium_filters_sorts_and_keeps_names_as_text(
         ]  # fmt: skip
         assert page.evaluate("document.querySelectorAll('.card').length") == 3
         assert page.evaluate("document.querySelectorAll('svg polyline').length") == 2
+
+        # Printed (auditors file it as PDF): no controls, the filter in use said in words.
+        page.send("Emulation.setEmulatedMedia", media="print")
+        style = "getComputedStyle(document.querySelector('{}')).display"
+        assert page.evaluate(style.format(".controls")) == "none"
+        assert page.evaluate(style.format("#print-filter")) == "block"
+        assert page.evaluate("document.getElementById('print-filter').textContent") == (
+            "Filtered: text \u201csupport\u201d (3 of 8 rows)"
+        )
+        pdf = base64.b64decode(page.send("Page.printToPDF", timeout=20)["data"])
+        assert pdf.startswith(b"%PDF")
         assert page.problems() == []
 
     assert png_size(image) == (WIDTH, HEIGHT)
