@@ -1,4 +1,4 @@
-"""Expiry as the desired model carries it (R24): when a user's or a membership's access ends.
+"""Expiry as the desired model carries it: when a user's or a membership's access ends.
 
 The report shows "expiring soon" through this one seam. The expiry rule's model gives a
 user `expires` and a group `expiries` (member key -> expiry), each an `Expiry` whose `at`
