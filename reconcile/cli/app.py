@@ -10,7 +10,7 @@ app = typer.Typer(
     name="reconcile",
     help="TeamViewer access declared as YAML in git, applied through SCIM 2.0.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
 
@@ -28,11 +28,26 @@ state = State()
 LONG_RUNNING = frozenset({"emulator"})
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from reconcile import __version__
+
+        print(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     debug: bool = typer.Option(
         False, "--debug", help="Show Python tracebacks for errors (never shows secrets)."
+    ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit (as `reconcile version`).",
     ),
 ) -> None:
     """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -27,12 +28,14 @@ from reconcile.cli.live_options import (
     fetch_desired_for,
     open_client,
 )
+from reconcile.cli.now import NOW, resolve_now
 from reconcile.cli.progress import ApplyProgress, fetching
 from reconcile.desired.model import Desired
 from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
 from reconcile.plan import Plan, Policy, plan
 from reconcile.plan.errors import StalePlan, UnsafePlan
+from reconcile.plan.expiry import only_expired
 from reconcile.plan.render import render_text
 from reconcile.plan.safety import ApplicablePlan, Override, check_applicable
 from reconcile.plan.wire import plan_from_json
@@ -68,6 +71,13 @@ def apply(
     audit_log: Path = typer.Option(
         DEFAULT_AUDIT_LOG, "--audit-log", dir_okay=False, help="Append audit events here."
     ),
+    now: str | None = NOW,
+    expired_only: bool = typer.Option(
+        False,
+        "--only-expired",
+        help="Apply only what expiry causes (R24): expired memberships removed and the "
+        "deactivations that follow; every other pending change waits. Every gate applies.",
+    ),
 ) -> None:
     """Make TeamViewer match the desired state: users are never deleted, only deactivated."""
     if plan_file is not None and not path.exists():
@@ -75,6 +85,9 @@ def apply(
             f"{path} not found: `apply --plan` plans again from the desired state to check "
             "that the saved plan is still current (R21); pass the desired-state folder as PATH"
         )
+    if plan_file is not None and expired_only:
+        fail("--only-expired plans afresh at --now (or the current time): pass PATH without --plan")
+    at = resolve_now(now)
     desired = load_or_exit(path)
     with cli_errors(), exclusive(STATE_DIR):
         code = asyncio.run(
@@ -90,6 +103,8 @@ def apply(
                 allow_mass_change=allow_mass_change,
                 concurrency=concurrency,
                 audit_log=audit_log,
+                now=at,
+                expired_only=expired_only,
             )
         )
     raise typer.Exit(int(code))
@@ -108,6 +123,8 @@ async def _run(
     allow_mass_change: bool,
     concurrency: int,
     audit_log: Path,
+    now: datetime,
+    expired_only: bool,
 ) -> ExitCode:
     async with open_client(
         target=target,
@@ -119,7 +136,9 @@ async def _run(
     ) as client:
         with fetching(client.label):
             live = await fetch_desired_for(client, desired)
-        fresh = plan(desired, live, Policy(target=client.label))
+        fresh = plan(desired, live, Policy(target=client.label, now=now))
+        if expired_only:  # R24: the gates judge this cut-down plan, not the full one
+            fresh = only_expired(fresh, desired=desired, live=live)
         checked = _check(fresh, plan_file=plan_file, allow_mass_change=allow_mass_change)
         if checked is None:
             return ExitCode.REFUSED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -17,6 +18,7 @@ from reconcile.cli.live_options import (
     cli_errors,
     read_live,
 )
+from reconcile.cli.now import NOW, resolve_now
 from reconcile.desired.model import Desired
 from reconcile.files import write_atomically
 from reconcile.live.model import Live
@@ -76,10 +78,16 @@ def _plan_from(
     live_file: Path | None,
     profile: Profile,
     token_file: Path | None,
+    now: datetime,
 ) -> Plan:
     """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
     return load_and_plan(
-        path, target=target, live_file=live_file, profile=profile, token_file=token_file
+        path,
+        target=target,
+        live_file=live_file,
+        profile=profile,
+        token_file=token_file,
+        now=now,
     )[2]
 
 
@@ -90,6 +98,7 @@ def load_and_plan(
     live_file: Path | None,
     profile: Profile,
     token_file: Path | None,
+    now: datetime,
 ) -> tuple[Desired, Live, Plan]:
     """The desired state, the live state and their plan (errors end the command)."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
@@ -100,13 +109,13 @@ def load_and_plan(
         token_file=token_file,
         desired=desired,
     )
-    return desired, live, _plan_or_exit(desired, live, label)
+    return desired, live, plan_or_exit(desired, live, Policy(target=label, now=now))
 
 
-def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
+def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
     """Plan; a blocking problem (R7 ambiguity...) is printed like a validation error."""
     try:
-        return plan(desired, live, Policy(target=target))
+        return plan(desired, live, policy)
     except PlanningError as exc:
         for diagnostic in exc.diagnostics:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)
@@ -126,6 +135,7 @@ def plan_command(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    now: str | None = NOW,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -142,7 +152,12 @@ def plan_command(
 ) -> None:
     """Show what apply would change, and why; nothing is written to the service."""
     result = _plan_from(
-        path, target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+        path,
+        target=target,
+        live_file=live_file,
+        profile=Profile(profile),
+        token_file=token_file,
+        now=resolve_now(now),
     )
     fmt = OutputFormat(fmt)
     emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
@@ -163,6 +178,7 @@ def drift(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    now: str | None = NOW,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
@@ -173,6 +189,7 @@ def drift(
             live_file=live_file,
             profile=Profile(profile),
             token_file=token_file,
+            now=resolve_now(now),
         )
     )
     fmt = OutputFormat(fmt)

@@ -10,6 +10,7 @@ import typer
 from reconcile.cli.app import app
 from reconcile.cli.common import emit, fail, stderr
 from reconcile.cli.live_options import LIVE_FILE, PROFILE, TARGET, TOKEN_FILE, cli_errors
+from reconcile.cli.now import NOW, resolve_now
 from reconcile.cli.plan import PATH, load_and_plan
 from reconcile.files import write_atomically
 from reconcile.live.profiles import Profile
@@ -66,13 +67,19 @@ def report(
     out: Path | None = typer.Option(
         None, "--out", dir_okay=False, metavar="FILE", help="Write the report to FILE."
     ),
+    now_text: str | None = NOW,
 ) -> None:
     """Access review: every user and group, declared vs live, and from git since when and
     approved in which commit (and pull request)."""
-    now = datetime.now(UTC)
+    now = resolve_now(now_text)
     start = parse_since(since, now=now)
     desired, live, plan = load_and_plan(
-        path, target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+        path,
+        target=target,
+        live_file=live_file,
+        profile=Profile(profile),
+        token_file=token_file,
+        now=now,
     )
     history, note = read_history(path, since=start)
     result = build_report(

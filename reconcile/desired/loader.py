@@ -200,7 +200,15 @@ def _collect(
                 problem = user.name_problem()
                 if problem:
                     collected.error(location, problem)
-                collected.users.append(UserEntry(user, location, locate(node.value_marks["email"])))
+                expires_mark = node.value_marks.get("expires")
+                collected.users.append(
+                    UserEntry(
+                        user,
+                        location,
+                        locate(node.value_marks["email"]),
+                        None if expires_mark is None else locate(expires_mark),
+                    )
+                )
 
     groups = root.get("groups")
     if groups is not None:

@@ -12,20 +12,22 @@ import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from reconcile.desired.diagnostics import Diagnostic
+from reconcile.desired.expiry import parse_expires
 from reconcile.desired.model import (
     Desired,
     DesiredGroup,
     DesiredUser,
+    Expiry,
     GroupState,
     Location,
     Safety,
     Tenant,
     UnmanagedUsers,
 )
-from reconcile.desired.schema import GroupSchema, UserSchema
+from reconcile.desired.schema import GroupSchema, MemberSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq
 from reconcile.identity import email_key
 
@@ -44,6 +46,7 @@ class UserEntry:
     model: UserSchema
     location: Location  # the user's mapping
     email_location: Location
+    expires_location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,15 @@ class GroupEntry:
 
     def value_location(self, name: str) -> Location:
         return self.locate(self.node.value_marks.get(name, self.node.mark))
+
+    def expires_location(self, index: int) -> Location:
+        """Where member `index` (a `{email, expires}` mapping) writes its expiry."""
+        items = self.node.get("members")
+        if isinstance(items, YamlSeq) and index < len(items):
+            item = items[index]
+            if isinstance(item, YamlMap) and "expires" in item.value_marks:
+                return self.locate(item.value_marks["expires"])
+        return self.item_location("members", index)
 
     def item_location(self, name: str, index: int) -> Location:
         items = self.node.get(name)
@@ -123,6 +135,7 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
         manage_groups=settings.get("manage_groups", True),
         unmanaged_users=UnmanagedUsers(settings.get("unmanaged_users", "ignore")),
         enabled=settings.get("enabled", True),
+        expiry_warning_days=settings.get("expiry_warning_days", 7),
         safety=(
             Safety(
                 max_deactivations=safety.max_deactivations,
@@ -157,9 +170,37 @@ def _merge_users(entries: Iterable[UserEntry], report: list[Diagnostic]) -> dict
             suspended=model.suspended,
             password_expired=model.password_expired,
             language=model.language,
+            expires=_expiry(model.expires, entry.expires_location),
             location=entry.location,
         )
     return users
+
+
+def _expiry(text: str | None, location: Location | None) -> Expiry | None:
+    """R24: the schema has checked the value already; this only converts it."""
+    if text is None:
+        return None
+    at, written = parse_expires(text)
+    return Expiry(at=at, text=written, location=location)
+
+
+def _split_members(entry: GroupEntry) -> tuple[list[str], dict[str, Expiry]]:
+    """The members as e-mails, and the expiries of those written as {email, expires}."""
+    written = entry.model.members or []
+    # A C-level check: a group of plain e-mails (nearly every group) is taken as it is.
+    if set(map(type, written)) <= {str}:
+        return cast(list[str], written), {}
+    emails: list[str] = []
+    expiries: dict[str, Expiry] = {}
+    for index, member in enumerate(written):
+        if isinstance(member, MemberSchema):
+            emails.append(member.email)
+            expiry = _expiry(member.expires, entry.expires_location(index))
+            if expiry is not None:
+                expiries[email_key(member.email)] = expiry
+        else:
+            emails.append(member)
+    return emails, expiries
 
 
 def _check_invalid_duplicates(
@@ -225,7 +266,7 @@ def _merge_groups(
             )
             continue
         model = entry.model
-        written = model.members or ()
+        written, expiries = _split_members(entry)
         members = [
             keys.get(m) or keys.setdefault(m, _shared(email_key(m), own_key)) for m in written
         ]
@@ -244,6 +285,7 @@ def _merge_groups(
             renamed_from=tuple(name.strip() for name in model.renamed_from or ()),
             state=GroupState(model.state),
             members=tuple(members),
+            expiries=MappingProxyType({_shared(k, own_key): v for k, v in expiries.items()}),
             location=entry.location,
         )
         kept.append(entry)

@@ -12,13 +12,24 @@ import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from reconcile.desired.expiry import EXPIRES_HINT, ExpiresError, parse_expires
 
 SCHEMA_ID = "https://reconcile.example.test/desired-state.schema.json"
 
 GROUP_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+# Editors check the shape; the loader's parser (expiry.py) checks the calendar and offset.
+EXPIRES_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2}))?$"
 # Deliberately plain: the loader's own check (`email_problem`) gives the precise reason.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -76,6 +87,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _check_expires(value: object) -> object:
+    """R24: a date or a timestamp with an offset; anything else says what to write."""
+    if value is None:
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "expires", "'expires' must be a date or a timestamp, quoted if need be: " + EXPIRES_HINT
+        )
+    try:
+        parse_expires(value)
+    except ExpiresError as exc:
+        raise PydanticCustomError("expires", "'expires': " + str(exc)) from exc
+    return value.strip()
+
+
+_EXPIRES_DESCRIPTION = (
+    "Access ends (R24): a date (through the end of that day, UTC) or an ISO 8601 timestamp "
+    "with an offset."
+)
+Expires = Annotated[
+    str,
+    BeforeValidator(_check_expires),
+    Field(json_schema_extra={"pattern": EXPIRES_PATTERN}, description=_EXPIRES_DESCRIPTION),
+]
+# The check wraps the whole optional value, so a bad value gets one error, not one per type.
+OptionalExpires = Annotated[
+    Annotated[str, Field(json_schema_extra={"pattern": EXPIRES_PATTERN})] | None,
+    BeforeValidator(_check_expires),
+]
+
+
 class SafetySchema(_Strict):
     """R20: apply refuses a plan above any of these limits (unless overridden)."""
 
@@ -106,6 +148,9 @@ class TenantSchema(_Strict):
     )
     enabled: bool = Field(True, description="false: the integration is paused, plans are empty.")
     safety: SafetySchema = Field(default_factory=SafetySchema)
+    expiry_warning_days: int = Field(
+        7, ge=0, description="Plans warn about expiries (R24) this many days ahead."
+    )
 
 
 class UserSchema(_Strict):
@@ -126,6 +171,9 @@ class UserSchema(_Strict):
     password_expired: bool = Field(False, description="true: deactivated until renewed.")
     language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] | None = Field(
         None, description="Preferred language (e.g. de, en, pt-BR); sent on create only."
+    )
+    expires: OptionalExpires = Field(
+        None, description="All of this user's access ends then. " + _EXPIRES_DESCRIPTION
     )
 
     @field_validator("email")
@@ -151,6 +199,13 @@ class UserSchema(_Strict):
         )
 
 
+class MemberSchema(_Strict):
+    """A member whose membership expires (R24): `{email: ..., expires: 2027-03-31}`."""
+
+    email: str = Field(description="E-mail of a declared user.")
+    expires: Expires
+
+
 class GroupSchema(_Strict):
     """A TeamViewer user group, under a stable key."""
 
@@ -162,7 +217,10 @@ class GroupSchema(_Strict):
     state: Literal["present", "deleted"] = Field(
         "present", description="deleted: the live group is deleted."
     )
-    members: list[str] | None = Field(None, description="E-mails of declared users.")
+    # str first: the plain e-mail, by far the common case, is checked in pydantic's core.
+    members: list[str | MemberSchema] | None = Field(
+        None, description="E-mails of declared users, or {email, expires} (R24)."
+    )
 
 
 class FileSchema(_Strict):

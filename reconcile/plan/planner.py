@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeVar, cast
@@ -26,6 +27,7 @@ from typing import TypeVar, cast
 from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan.errors import Diagnostic, PlanningError
+from reconcile.plan.expiry import ExpiryView, expiry_view
 from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
@@ -47,6 +49,9 @@ class Policy:
     """How to plan, beyond what the desired state says."""
 
     target: str = ""  # recorded in the plan: target URL, "embedded" or a snapshot file
+    # R24: the time the plan is for (aware; the command line passes --now or the current
+    # UTC time). None judges no expiries, and the plan says so when there are some.
+    now: datetime | None = None
 
 
 K = TypeVar("K")
@@ -103,8 +108,11 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     name conflicts, group members that are not declared users).
     """
     policy = policy or Policy()
-    operations, notices = _Planner(desired, live).run()
+    expiry = expiry_view(desired, policy.now)
+    operations, notices = _Planner(desired, live, expiry).run()
     ops = tuple(sorted(operations, key=lambda op: op.sort_key))
+    if desired.tenant.enabled:
+        notices.extend(expiry.notices)
     return Plan(
         target=policy.target,
         live_fingerprint=live.fingerprint,
@@ -112,6 +120,8 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
         operations=ops,
         notices=tuple(sorted(notices)),
         safety=compute_safety(desired=desired, live=live, operations=ops),
+        now=policy.now,
+        expired=expiry.expirations if desired.tenant.enabled else (),
     )
 
 
@@ -130,8 +140,9 @@ def _names(names: Iterable[str], *, limit: int = 3) -> str:
 class _Planner:
     """One planning run; holds the indexes shared by the user and group passes."""
 
-    def __init__(self, desired: Desired, live: Live) -> None:
+    def __init__(self, desired: Desired, live: Live, expiry: ExpiryView) -> None:
         self.desired = desired
+        self.expiry = expiry  # R24
         self.live = live
         self.tenant = desired.tenant
         # Plain dict copies: lookups through a mapping proxy take a slower path.
@@ -198,7 +209,7 @@ class _Planner:
         undeclared: list[str] = []
         for key, group in self.desired.groups.items():
             try:
-                tokens = set(_lookup(table, group.members))
+                tokens = set(_lookup(table, self.expiry.members_of(key, group)))
             except KeyError:
                 undeclared.append(key)
                 continue
@@ -336,12 +347,15 @@ class _Planner:
                         )
                     )
                 else:
+                    lapsed = self.expiry.lapsed(key) if self.expiry.expired else None
                     self.notices.append(
                         Notice(
                             NoticeKind.UNBOUND_USER,
                             user.email,
-                            f"{user.email} is declared but not a member of any present group: "
-                            "not created (R2); add it to a group to give it access",
+                            f"{user.email}: {lapsed}: not created (R2)"
+                            if lapsed
+                            else f"{user.email} is declared but not a member of any present "
+                            "group: not created (R2); add it to a group to give it access",
                         )
                     )
                 continue
@@ -386,7 +400,7 @@ class _Planner:
                 elif current.id in bound:
                     reasons.append(f"{self._inactive_why(user)} in the desired state (R3)")
                 else:
-                    reasons.append(left.get(user.key) or self._unbound_reason())
+                    self._deactivation_reasons(user.key, left, reasons)
             if rename is not None:
                 reasons.append(
                     f"name differs: TeamViewer has '{rename[0]}', the effective name is "
@@ -402,6 +416,16 @@ class _Planner:
                 )
             )
         self._email_change_notices(not_live)
+
+    def _deactivation_reasons(self, key: str, left: dict[str, str], reasons: list[str]) -> None:
+        """Why a user with no present group left is deactivated: an expiry (R24) first."""
+        expired = self.expiry.deactivation_reason(key) if self.expiry.expired else None
+        if expired is not None:
+            reasons.append(expired)
+            if key in left:
+                reasons.append(left[key])
+        else:
+            reasons.append(left.get(key) or self._unbound_reason())
 
     @staticmethod
     def _inactive_why(user: DesiredUser) -> str:
@@ -442,6 +466,8 @@ class _Planner:
                 for member in (id_to_key[i] for i in leaving.intersection(lg.member_ids)):
                     if declared is None:
                         dropped.setdefault(member, set()).add(lg.name)
+                    elif self.expiry.has_expired(declared.key, member):
+                        continue  # said by the expiry's own reason (R24)
                     elif declared.present:
                         left.setdefault(member, set()).add(declared.name)
                     else:
@@ -607,7 +633,7 @@ class _Planner:
                     rename=rename,
                     add_members=self._member_refs(add_ids, new_keys),
                     remove_members=self._member_refs(remove_ids),
-                    reasons=self._update_reasons(match, rename, adds, len(remove_ids)),
+                    reasons=self._update_reasons(match, rename, adds, remove_ids, key),
                 )
             )
         matched = {m.live.id for m in matches.values()}
@@ -645,9 +671,13 @@ class _Planner:
         if problems:
             raise PlanningError(problems)
 
-    @staticmethod
     def _update_reasons(
-        match: _Match, rename: tuple[str, str] | None, adds: int, removes: int
+        self,
+        match: _Match,
+        rename: tuple[str, str] | None,
+        adds: int,
+        remove_ids: list[str],
+        key: str,
     ) -> tuple[str, ...]:
         reasons: list[str] = []
         if match.how == "name":
@@ -660,8 +690,17 @@ class _Planner:
             reasons.append(f"renamed in place from '{rename[0]}' to '{rename[1]}' (R8)")
         if adds:
             reasons.append(f"{plural(adds, 'declared member')} not in the live group (R12)")
+        expired: list[str] = []
+        if remove_ids and self.expiry.expired.get(key):
+            users_by_id = self.live.users_by_id
+            for uid in remove_ids:
+                why = self.expiry.removal_reason(key, users_by_id[uid].key)
+                if why is not None:
+                    expired.append(why)
+        removes = len(remove_ids) - len(expired)
         if removes:
             reasons.append(f"{plural(removes, 'live member')} not declared in this group (R12)")
+        reasons.extend(sorted(expired))
         return tuple(reasons)
 
     def _create_group(

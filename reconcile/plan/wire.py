@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, assert_never
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from reconcile.plan.errors import PlanFileError
 from reconcile.plan.model import (
@@ -19,6 +19,7 @@ from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
     DeleteGroup,
+    Expiration,
     Gate,
     GateResult,
     MemberRef,
@@ -112,6 +113,16 @@ def gate_to_dict(gate: GateResult) -> dict[str, Any]:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    doc = _plan_core_dict(plan)
+    if plan.now is not None:  # R24: written whenever the plan was made for a time
+        doc["now"] = plan.now.isoformat()
+        doc["expired"] = [
+            {"email": e.email, "group": e.group, "expires": e.expires} for e in plan.expired
+        ]
+    return doc
+
+
+def _plan_core_dict(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "target": plan.target,
@@ -234,6 +245,12 @@ class _Summary(_Strict):
 _FINGERPRINT = r"^[0-9a-f]{64}$"
 
 
+class _Expiration(_Strict):
+    email: str = Field(min_length=1)
+    group: str | None
+    expires: str = Field(min_length=1)
+
+
 class _Plan(_Strict):
     format_version: Literal[1]
     target: str
@@ -243,6 +260,9 @@ class _Plan(_Strict):
     notices: list[_Notice]
     summary: _Summary
     safety: _Safety
+    # R24, optional in format_version 1: plans made without a time have neither.
+    now: AwareDatetime | None = None
+    expired: list[_Expiration] = []
 
 
 def _refs(emails: list[str], user_ids: dict[str, str]) -> tuple[MemberRef, ...]:
@@ -319,7 +339,11 @@ def _convert(doc: _Plan) -> Plan:
             sorted(Notice(kind=n.kind, subject=n.subject, message=n.message) for n in doc.notices)
         ),
         safety=safety,
+        now=doc.now,
+        expired=tuple(sorted(Expiration(e.email, e.group, e.expires) for e in doc.expired)),
     )
+    if doc.expired and doc.now is None:
+        raise ValueError("`expired` is set but `now` is not")
     if summary_to_dict(plan.summary) != doc.summary.model_dump():
         raise ValueError("summary does not match the operations")
     return plan

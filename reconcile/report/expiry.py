@@ -1,42 +1,29 @@
-"""Expiry as the desired model carries it: when a user's or a membership's access ends.
+"""Expiry (R24) as the report shows it: when a user's or a membership's access ends.
 
-The report shows "expiring soon" through this one seam. The expiry rule's model gives a
-user `expires` and a group `expiries` (member key -> expiry), each an `Expiry` whose `at`
-is the first instant without access; until the desired model carries them, every user
-and membership reads as not expiring. Read by attribute name so that this module works on
-either side of that change.
+The desired model carries a user's `expires` and a group's `expiries` (member key ->
+Expiry), each with `at`, the first instant without access. An expiry within the tenant's
+warning window (`expiry_warning_days`, the one the plans announce with) is "expiring
+soon"; a passed one counts as absent, as in the planner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from reconcile.desired.model import DesiredGroup, DesiredUser, Tenant
 
-DEFAULT_WARNING = timedelta(days=30)
-
-
-def _instant(value: object) -> datetime | None:
-    """An Expiry's `at` (or a plain datetime)."""
-    if isinstance(value, datetime):
-        return value
-    at = getattr(value, "at", None)
-    return at if isinstance(at, datetime) else None
-
 
 def user_expires(user: DesiredUser) -> datetime | None:
     """When all of the user's access ends, when declared."""
-    return _instant(getattr(user, "expires", None))
+    return user.expires.at if user.expires is not None else None
 
 
 def membership_expires(group: DesiredGroup, member: str) -> datetime | None:
     """When the membership of `member` (an e-mail key) in `group` ends, when declared."""
-    expiries = getattr(group, "expiries", None)
-    return _instant(expiries.get(member)) if isinstance(expiries, Mapping) else None
+    expiry = group.expiries.get(member)
+    return expiry.at if expiry is not None else None
 
 
 def warning_window(tenant: Tenant) -> timedelta:
-    """How far ahead an expiry counts as soon: the tenant's own warning, else 30 days."""
-    days = getattr(tenant, "expiry_warning_days", None)
-    return timedelta(days=days) if isinstance(days, int) and days >= 0 else DEFAULT_WARNING
+    """How far ahead an expiry counts as soon: the tenant's warning, as plans use it."""
+    return timedelta(days=tenant.expiry_warning_days)

@@ -166,8 +166,7 @@ def _user_drift(op: UpdateUser) -> list[str]:
 def _expiry_state(
     state: State, expires: datetime | None, *, now: datetime, window: timedelta
 ) -> State:
-    """Past its expiry access counts as absent (the expiry rule); within the window it is
-    ending soon."""
+    """R24: past its expiry access counts as absent; within the window it is ending soon."""
     if state is not State.ACTIVE or expires is None or expires > now + window:
         return state
     return State.INACTIVE if expires <= now else State.EXPIRING_SOON

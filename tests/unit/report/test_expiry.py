@@ -1,52 +1,65 @@
-"""R24 in the report: the expiry seam reads the desired model's `expires` and `expiries`.
-
-The expiry rule's model (a user's `expires`, a group's `expiries`, each an Expiry with `at`)
-is stood in for by plain objects with those attributes; today's model has neither, and
-then nothing expires.
-"""
+"""R24 in the report: users and memberships expiring soon, or past their expiry."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
-from typing import Any, cast
+from types import MappingProxyType
 
-from reconcile.report.expiry import (
-    DEFAULT_WARNING,
-    membership_expires,
-    user_expires,
-    warning_window,
-)
-from reconcile.report.model import State, _expiry_state
-from tests.unit.plan.builders import desired, dg, du
+from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, Expiry, Tenant
+from reconcile.plan import Policy, plan
+from reconcile.report import State, build_report
+from reconcile.report.expiry import membership_expires, user_expires, warning_window
+from tests.unit.plan.builders import live, lu
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-END = datetime(2026, 3, 10, tzinfo=UTC)
 
 
-def test_r24_user_and_membership_expiry_are_read_from_the_model() -> None:
-    user = cast(Any, SimpleNamespace(expires=SimpleNamespace(at=END, text="2026-03-09")))
-    group = cast(Any, SimpleNamespace(expiries={"ann@example.test": SimpleNamespace(at=END)}))
-    assert user_expires(user) == END
-    assert membership_expires(group, "ann@example.test") == END
+def expiry(days: float) -> Expiry:
+    at = NOW + timedelta(days=days)
+    return Expiry(at=at, text=at.isoformat())
+
+
+def report_of(
+    users: list[DesiredUser], group: DesiredGroup, *, warning_days: int = 7
+) -> dict[str, State]:
+    state = Desired.build(
+        tenant=Tenant(expiry_warning_days=warning_days), users=users, groups=[group]
+    )
+    now_live = live([lu(f"u{i}", u.email) for i, u in enumerate(users)])
+    report = build_report(
+        desired=state, live=now_live, plan=plan(state, now_live, Policy(now=NOW)),
+        history=None, history_note=None, period_start=None, now=NOW,
+    )  # fmt: skip
+    return {row.email: row.state for row in report.rows}
+
+
+def test_r24_user_expiring_within_the_warning_is_expiring_soon() -> None:
+    users = [
+        DesiredUser(email="ann@example.test", display_name="Ann", expires=expiry(3)),
+        DesiredUser(email="bob@example.test", display_name="Bob", expires=expiry(30)),
+    ]
+    group = DesiredGroup(key="eng", name="Eng", members=("ann@example.test", "bob@example.test"))
+    states = report_of(users, group)
+    assert states == {"ann@example.test": State.EXPIRING_SOON, "bob@example.test": State.ACTIVE}
+    assert report_of(users, group, warning_days=60)["bob@example.test"] is State.EXPIRING_SOON
+
+
+def test_r24_membership_expiry_marks_its_row_and_a_passed_one_is_inactive() -> None:
+    users = [DesiredUser(email="ann@example.test", display_name="Ann"),
+             DesiredUser(email="bob@example.test", display_name="Bob")]  # fmt: skip
+    group = DesiredGroup(
+        key="eng", name="Eng", members=("ann@example.test", "bob@example.test"),
+        expiries=MappingProxyType({"ann@example.test": expiry(2), "bob@example.test": expiry(-1)}),
+    )  # fmt: skip
+    states = report_of(users, group)
+    assert states == {"ann@example.test": State.EXPIRING_SOON, "bob@example.test": State.INACTIVE}
+
+
+def test_the_seam_reads_the_model() -> None:
+    user = DesiredUser(email="ann@example.test", display_name="Ann", expires=expiry(1))
+    group = DesiredGroup(key="eng", name="Eng", members=("ann@example.test",),
+                         expiries=MappingProxyType({"ann@example.test": expiry(2)}))  # fmt: skip
+    assert user_expires(user) == NOW + timedelta(days=1)
+    assert membership_expires(group, "ann@example.test") == NOW + timedelta(days=2)
     assert membership_expires(group, "bob@example.test") is None
-
-
-def test_todays_model_has_no_expiry() -> None:
-    state = desired([du("ann@example.test")], [dg("eng", None, ["ann@example.test"])])
-    assert user_expires(state.users["ann@example.test"]) is None
-    assert membership_expires(state.groups["eng"], "ann@example.test") is None
-    assert warning_window(state.tenant) == DEFAULT_WARNING
-
-
-def test_r24_tenant_warning_days_set_the_window() -> None:
-    assert warning_window(cast(Any, SimpleNamespace(expiry_warning_days=7))) == timedelta(days=7)
-
-
-def test_r24_states_expiring_soon_and_expired() -> None:
-    window = timedelta(days=30)
-    assert _expiry_state(State.ACTIVE, END, now=NOW, window=window) is State.EXPIRING_SOON
-    assert _expiry_state(State.ACTIVE, NOW, now=NOW, window=window) is State.INACTIVE
-    assert _expiry_state(State.ACTIVE, END, now=NOW, window=timedelta(days=1)) is State.ACTIVE
-    assert _expiry_state(State.SUSPENDED, END, now=NOW, window=window) is State.SUSPENDED
-    assert _expiry_state(State.ACTIVE, None, now=NOW, window=window) is State.ACTIVE
+    assert warning_window(Tenant()) == timedelta(days=7)
