@@ -135,7 +135,8 @@ def _table_row(row: Row, flagged_users: set[str]) -> str:
         f"<td>{esc(row.email)}</td>",
         f"<td>{esc(row.name)}</td>",
         f"<td>{esc(row.group_name or '-')}</td>",
-        f'<td><span class="state {_STATE_CLASS[row.state]}">{esc(row.state.value)}</span></td>',
+        f'<td><span class="state {_STATE_CLASS[row.state]}">{esc(row.state.value)}</span>'
+        f"{_ends(row)}</td>",
         f'<td class="{"flag" if row.live in _LIVE_MISMATCH else ""}">{esc(live)}</td>',
         f'<td data-sort="{esc(since_sort)}">{esc(_date(row.since))}</td>',
         f"<td>{_approved(row.since)}</td>",
@@ -145,6 +146,13 @@ def _table_row(row: Row, flagged_users: set[str]) -> str:
         + "".join(cells)
         + "</tr>"
     )
+
+
+def _ends(row: Row) -> str:
+    """When the access ends (an expiry's first instant without access), if declared."""
+    if row.expires is None:
+        return ""
+    return f'<div class="subject">ends {esc(f"{row.expires:%Y-%m-%d %H:%M}")} UTC</div>'
 
 
 def _date(commit: Commit | None) -> str:

@@ -17,6 +17,8 @@ def commit_label(commit: Commit | None) -> str:
 
 def _row(row: Row) -> str:
     flags = "" if row.live in (None, "yes", "not compared") else f" ⚠ {row.live}"
+    if row.expires is not None:
+        flags += f", ends {row.expires:%Y-%m-%d %H:%M} UTC"
     cells = (
         code(row.email),
         escape(row.name),

@@ -9,7 +9,8 @@ from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, Expiry, 
 from reconcile.plan import Policy, plan
 from reconcile.report import State, build_report
 from reconcile.report.expiry import membership_expires, user_expires, warning_window
-from tests.unit.plan.builders import live, lu
+from reconcile.report.render import render_html, render_markdown
+from tests.unit.plan.builders import lg, live, lu
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -63,3 +64,17 @@ def test_the_seam_reads_the_model() -> None:
     assert membership_expires(group, "ann@example.test") == NOW + timedelta(days=2)
     assert membership_expires(group, "bob@example.test") is None
     assert warning_window(Tenant()) == timedelta(days=7)
+
+
+def test_r24_the_page_and_markdown_say_when_access_ends() -> None:
+    user = DesiredUser(email="ann@example.test", display_name="Ann", expires=expiry(3))
+    state = Desired.build(
+        users=[user], groups=[DesiredGroup(key="eng", name="Eng", members=("ann@example.test",))]
+    )
+    now_live = live([lu("u1", "ann@example.test", "Ann")], [lg("g1", "Eng", ["u1"])])
+    report = build_report(
+        desired=state, live=now_live, plan=plan(state, now_live, Policy(now=NOW)),
+        history=None, history_note=None, period_start=None, now=NOW,
+    )  # fmt: skip
+    assert "ends 2026-03-04 00:00 UTC" in render_html(report)
+    assert "expiring soon, ends 2026-03-04 00:00 UTC" in render_markdown(report)
