@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from reconcile.cli.logs import LOG_LEVEL_ENV, configure_logging
 from reconcile.gcpause import cycle_collection_paused
 
 app = typer.Typer(
@@ -49,9 +50,18 @@ def root(
         is_eager=True,
         help="Print the version and exit (as `reconcile version`).",
     ),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        help="Log each SCIM request (method, path, status, ms, attempt) to stderr; -vv adds "
+        f"the HTTP library's lines. Also {LOG_LEVEL_ENV}=DEBUG. Never tokens or bodies.",
+    ),
 ) -> None:
     """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""
     state.debug = debug
+    configure_logging(verbosity=verbose)
     if ctx.invoked_subcommand not in LONG_RUNNING:
         # The one place the collector is paused (see gcpause.py): for the whole command,
         # released when the command's context closes, also on error.

@@ -63,7 +63,16 @@ def apply(
     allow_mass_change: bool = typer.Option(
         False,
         "--allow-mass-change",
-        help="Override every safety gate (R20), including an empty desired state.",
+        help="Override every safety gate (R20), including an empty desired state "
+        "(with --allow-deactivations, the deactivation gates stay bound to its N).",
+    ),
+    allow_deactivations: int | None = typer.Option(
+        None,
+        "--allow-deactivations",
+        min=0,
+        metavar="N",
+        help="Override the deactivation gates (R20) only while the fresh plan deactivates "
+        "at most N users (the count that was reviewed); more is refused (exit 3).",
     ),
     concurrency: int = typer.Option(
         8, "--concurrency", min=1, max=64, help="Operations in flight inside one phase."
@@ -100,7 +109,7 @@ def apply(
                 rate_limit=rate_limit,
                 rate_limit_burst=rate_limit_burst,
                 auto_approve=auto_approve,
-                allow_mass_change=allow_mass_change,
+                override=Override(all_gates=allow_mass_change, deactivations=allow_deactivations),
                 concurrency=concurrency,
                 audit_log=audit_log,
                 now=at,
@@ -120,7 +129,7 @@ async def _run(
     rate_limit: float | None,
     rate_limit_burst: int,
     auto_approve: bool,
-    allow_mass_change: bool,
+    override: Override,
     concurrency: int,
     audit_log: Path,
     now: datetime,
@@ -139,14 +148,14 @@ async def _run(
         fresh = plan(desired, live, Policy(target=client.label, now=now))
         if expired_only:  # R24: the gates judge this cut-down plan, not the full one
             fresh = only_expired(fresh, desired=desired, live=live)
-        checked = _check(fresh, plan_file=plan_file, allow_mass_change=allow_mass_change)
+        checked = _check(fresh, plan_file=plan_file, override=override)
         if checked is None:
             return ExitCode.REFUSED
         chosen = checked.plan
         emit(render_text(chosen, color=stdout.is_terminal))
         if not chosen.has_changes:
             return ExitCode.OK
-        _warn_overridden(checked)
+        _warn_overridden(checked, override=override)
         if not auto_approve and not sys.stdin.isatty():
             stderr.print(
                 "error: refusing to apply without confirmation: there is no terminal to ask "
@@ -176,15 +185,11 @@ async def _run(
     return _report(result, audit_log=audit_log, run_id=run_id)
 
 
-def _check(
-    fresh: Plan, *, plan_file: Path | None, allow_mass_change: bool
-) -> ApplicablePlan | None:
+def _check(fresh: Plan, *, plan_file: Path | None, override: Override) -> ApplicablePlan | None:
     """The library's check (R20, R21); its refusals printed, None when refused."""
     saved = None if plan_file is None else _read_saved_plan(plan_file)
     try:
-        checked = check_applicable(
-            fresh=fresh, saved=saved, override=Override(all_gates=allow_mass_change)
-        )
+        checked = check_applicable(fresh=fresh, saved=saved, override=override)
     except StalePlan as exc:
         _refuse_stale(exc, plan_file=plan_file)
         return None
@@ -195,9 +200,10 @@ def _check(
     return checked
 
 
-def _warn_overridden(checked: ApplicablePlan) -> None:
+def _warn_overridden(checked: ApplicablePlan, *, override: Override) -> None:
     for gate in checked.overridden:
-        _print(f"warning: safety gate {gate.gate} overridden by --allow-mass-change: {gate.detail}")
+        flag = override.flag_for(gate)
+        _print(f"warning: safety gate {gate.gate} overridden by {flag}: {gate.detail}")
 
 
 def _read_saved_plan(plan_file: Path) -> Plan:

@@ -57,6 +57,11 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     return LoadResult(desired=desired, warnings=warnings, files=tuple(d for _, d in files))
 
 
+def has_desired_files(folder: Path) -> bool:
+    """Whether `folder` holds any file `load_desired` would read (same discovery rules)."""
+    return folder.exists() and bool(_discover(folder, Collected()))
+
+
 def _discover(path: Path, collected: Collected) -> list[tuple[Path, str]]:
     """(file, display name) pairs in sorted order; hidden files and folders are skipped."""
     shown = PurePath(os.path.normpath(path)) if str(path) else PurePath(".")

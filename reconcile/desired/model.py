@@ -59,6 +59,8 @@ class Safety:
     max_deactivations: int = 10
     max_deactivation_percent: float = 20.0
     max_group_deletions: int = 3
+    max_removals_per_group: int = 10
+    max_removal_percent_per_group: float = 50.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,11 @@ class Tenant:
     enabled: bool = True
     safety: Safety = field(default_factory=Safety)
     expiry_warning_days: int = 7  # R24: plans announce expiries this many days ahead
+    protected_users: frozenset[str] = frozenset()  # R23: e-mail keys never deactivated
+    # Where each tenant key was set (key name -> location), for messages that cite it.
+    locations: Mapping[str, Location] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,38 @@ def build_desired(collected: Collected) -> Desired:
     users = _merge_users(collected.users, report)
     _check_invalid_duplicates(collected.invalid_users, users, report)
     groups = _merge_groups(collected.groups, users, collected.invalid_user_keys, report)
+    _check_protected_expiries(tenant, users, groups, report)
     return Desired(tenant=tenant, users=MappingProxyType(users), groups=MappingProxyType(groups))
+
+
+def _check_protected_expiries(
+    tenant: Tenant,
+    users: dict[str, DesiredUser],
+    groups: dict[str, DesiredGroup],
+    report: list[Diagnostic],
+) -> None:
+    """R23 beats R24: an expiry would one day deactivate an account that must never be."""
+    if not tenant.protected_users:
+        return
+    where = tenant.locations.get("protected_users")
+    fix = (
+        f"protected users (R23, tenant.protected_users at {where}) never lose access by "
+        "themselves: remove the `expires`, or remove the user from protected_users"
+    )
+    for key in sorted(tenant.protected_users):
+        user = users.get(key)
+        if user is not None and user.expires is not None:
+            _error(report, user.expires.location, f"'{user.email}' has an expiry (R24); {fix}")
+    for group in groups.values():
+        if not group.present:
+            continue  # a deleted group's expiries change nothing (R9)
+        for member, expiry in sorted(group.expiries.items()):
+            if member in tenant.protected_users:
+                _error(
+                    report,
+                    expiry.location,
+                    f"'{member}' has an expiry in group '{group.key}' (R24); {fix}",
+                )
 
 
 def _error(report: list[Diagnostic], location: Location | None, message: str) -> None:
@@ -141,10 +172,14 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
                 max_deactivations=safety.max_deactivations,
                 max_deactivation_percent=float(safety.max_deactivation_percent),
                 max_group_deletions=safety.max_group_deletions,
+                max_removals_per_group=safety.max_removals_per_group,
+                max_removal_percent_per_group=float(safety.max_removal_percent_per_group),
             )
             if safety is not None
             else Safety()
         ),
+        protected_users=frozenset(email_key(e) for e in settings.get("protected_users") or ()),
+        locations=MappingProxyType({name: entry.location for name, entry in values.items()}),
     )
 
 

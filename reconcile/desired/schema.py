@@ -13,6 +13,7 @@ import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -83,6 +84,20 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def _checked_email(value: str) -> str:
+    problem = email_problem(value)
+    if problem:
+        raise PydanticCustomError("email", problem)
+    return value.strip()
+
+
+# An e-mail in a list (tenant.protected_users): checked per item, so that an error names
+# the item's own line.
+Email = Annotated[
+    str, Field(json_schema_extra={"pattern": EMAIL_PATTERN}), AfterValidator(_checked_email)
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -132,6 +147,16 @@ class SafetySchema(_Strict):
         "counts only when at least 10 users are active.",
     )
     max_group_deletions: int = Field(3, ge=0, description="Most groups one apply may delete.")
+    max_removals_per_group: int = Field(
+        10, ge=0, description="Most members one group may lose in one apply (0 = none)."
+    )
+    max_removal_percent_per_group: float = Field(
+        50.0,
+        ge=0,
+        le=100,
+        description="Most of one group's members it may lose in one apply, in percent "
+        "(0..100); counts only for groups of at least 10 members.",
+    )
 
 
 class TenantSchema(_Strict):
@@ -148,6 +173,11 @@ class TenantSchema(_Strict):
     )
     enabled: bool = Field(True, description="false: the integration is paused, plans are empty.")
     safety: SafetySchema = Field(default_factory=SafetySchema)
+    protected_users: list[Email] | None = Field(
+        None,
+        description="R23: e-mails no plan may ever deactivate (break-glass admins, the account "
+        "that owns the API token); a plan that would is an error no flag overrides.",
+    )
     expiry_warning_days: int = Field(
         7, ge=0, description="Plans warn about expiries (R24) this many days ahead."
     )
@@ -179,10 +209,7 @@ class UserSchema(_Strict):
     @field_validator("email")
     @classmethod
     def _email_syntax(cls, value: str) -> str:
-        problem = email_problem(value)
-        if problem:
-            raise PydanticCustomError("email", problem)
-        return value.strip()
+        return _checked_email(value)
 
     def name_problem(self) -> str | None:
         """R14: display_name, or both first_name and last_name, non-empty after trimming."""

@@ -315,6 +315,8 @@ class Gate(StrEnum):
     MAX_DEACTIVATIONS = "max_deactivations"
     MAX_DEACTIVATION_PERCENT = "max_deactivation_percent"
     MAX_GROUP_DELETIONS = "max_group_deletions"
+    MAX_REMOVALS_PER_GROUP = "max_removals_per_group"
+    MAX_REMOVAL_PERCENT_PER_GROUP = "max_removal_percent_per_group"
     EMPTY_DESIRED = "empty_desired"
 
 

@@ -24,7 +24,13 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeVar, cast
 
-from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
+from reconcile.desired.model import (
+    Desired,
+    DesiredGroup,
+    DesiredUser,
+    Location,
+    UnmanagedUsers,
+)
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan.errors import Diagnostic, PlanningError
 from reconcile.plan.expiry import ExpiryView, expiry_view
@@ -187,6 +193,7 @@ class _Planner:
                     "still decide which users are bound and active (R11).",
                 )
             )
+        self._check_protected()
         return self.operations, self.notices
 
     # -- validation that blocks planning -------------------------------------------------
@@ -296,6 +303,65 @@ class _Planner:
         if problems:
             raise PlanningError(problems)
         return matches
+
+    def _check_protected(self) -> None:
+        """R23: no plan deactivates a protected user, whatever the reason; one that would
+        is a planning error (no command-line flag overrides it)."""
+        protected = self.tenant.protected_users
+        if not protected:
+            return
+        problems = [
+            self._protected_problem(op)
+            for op in self.operations
+            if isinstance(op, UpdateUser) and op.is_deactivation and op.key in protected
+        ]
+        if problems:
+            raise PlanningError(problems)
+
+    def _protected_problem(self, op: UpdateUser) -> Diagnostic:
+        """Who, why, the declaration that causes it (the diagnostic's location), the fix."""
+        user = self.declared.get(op.key)
+        cause: Location | None
+        if user is None:  # R13
+            cause = self.tenant.locations.get("unmanaged_users")
+            fix = "declare it in a present group's members, or set tenant.unmanaged_users: ignore"
+        elif self.token_of[op.key] in self.bound:  # bound, but suspended or expired (R3)
+            cause = user.location
+            keys = [
+                k
+                for k, on in (
+                    ("suspended", user.suspended),
+                    ("password_expired", user.password_expired),
+                )
+                if on
+            ]
+            fix = f"set {' and '.join(f'{k}: false' for k in keys)} in its entry"
+        else:  # left its last present group (R5), or is in none (R2)
+            cause = self._unbinding_cause(op.key, user)
+            fix = "list it in a present group's members again"
+        listed = self.tenant.locations.get("protected_users")
+        return Diagnostic(
+            "protected_user",
+            op.email,
+            f"{op.email} is a protected user (tenant.protected_users"
+            f"{f' at {listed}' if listed else ''}), but this plan would deactivate it: "
+            f"{'; '.join(op.reasons)}. To fix: {fix}; or, if it must lose access, remove it "
+            "from tenant.protected_users first. No command-line flag overrides this (R23)",
+            cause,
+        )
+
+    def _unbinding_cause(self, key: str, user: DesiredUser) -> Location | None:
+        """The declaration that unbinds `key`: a deleted group listing it (R9), else a
+        present group it was dropped from (R12), else its own entry (in no group, R2)."""
+        token = self.token_of[key]
+        groups = self.desired.groups
+        for gkey in sorted(groups):
+            if not groups[gkey].present and token in self.group_tokens[gkey]:
+                return groups[gkey].location
+        for gkey, match in sorted(self.matches.items()):
+            if groups[gkey].present and token in match.live.member_ids:
+                return groups[gkey].location
+        return user.location
 
     # -- users ---------------------------------------------------------------------------
 

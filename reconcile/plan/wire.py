@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, assert_never
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from reconcile.plan.consequences import consequences_of, consequences_to_dict
 from reconcile.plan.errors import PlanFileError
 from reconcile.plan.model import (
     FORMAT_VERSION,
@@ -134,6 +135,7 @@ def _plan_core_dict(plan: Plan) -> dict[str, Any]:
         ],
         "summary": summary_to_dict(plan.summary),
         "safety": {gate.gate.value: gate_to_dict(gate) for gate in plan.safety},
+        "consequences": consequences_to_dict(consequences_of(plan)),
     }
 
 
@@ -228,6 +230,8 @@ class _Safety(_Strict):
     max_deactivations: _Gate
     max_deactivation_percent: _Gate
     max_group_deletions: _Gate
+    max_removals_per_group: _Gate
+    max_removal_percent_per_group: _Gate
     empty_desired: _Gate
 
 
@@ -260,6 +264,9 @@ class _Plan(_Strict):
     notices: list[_Notice]
     summary: _Summary
     safety: _Safety
+    # Derived from the operations, like the summary; optional so that plans saved before
+    # it existed still read. When present it must match the operations.
+    consequences: dict[str, Any] | None = None
     # R24, optional in format_version 1: plans made without a time have neither.
     now: AwareDatetime | None = None
     expired: list[_Expiration] = []
@@ -346,6 +353,10 @@ def _convert(doc: _Plan) -> Plan:
         raise ValueError("`expired` is set but `now` is not")
     if summary_to_dict(plan.summary) != doc.summary.model_dump():
         raise ValueError("summary does not match the operations")
+    if doc.consequences is not None and doc.consequences != consequences_to_dict(
+        consequences_of(plan)
+    ):
+        raise ValueError("consequences do not match the operations")
     return plan
 
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reconcile.cli import app
-from reconcile.desired import load_desired
+from reconcile.desired import DesiredStateError, load_desired
 from reconcile.desired.expiry import ExpiresError, parse_duration, parse_expires, parse_now
 
 YAML = """\
@@ -161,3 +161,23 @@ def test_r24_only_expired_plans_afresh_so_a_saved_plan_is_refused(tmp_path: Path
     )
     assert result.exit_code == 1
     assert "--only-expired plans afresh" in result.stderr
+
+
+def test_r23_an_expiry_on_a_protected_user_is_an_error_at_the_expiry(tmp_path: Path) -> None:
+    protected = "tenant:\n  protected_users: [ann@x.test, Bob@X.test]\n"
+    (tmp_path / "a.yaml").write_text(YAML, encoding="utf-8")
+    (tmp_path / "tenant.yaml").write_text(protected, encoding="utf-8")
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired(tmp_path, environ={})
+    text = str(caught.value)
+    assert f"{tmp_path}/a.yaml:4:14: 'Ann@X.test' has an expiry (R24)" in text
+    assert f"{tmp_path}/a.yaml:11:38: 'bob@x.test' has an expiry in group 'eng' (R24)" in text
+    assert f"tenant.protected_users at {tmp_path}/tenant.yaml:2:" in text
+    # The deleted group's expiry changes nothing (R9) and is not reported.
+    assert "group 'old'" not in text
+
+
+def test_r23_protected_users_without_expiries_load(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(YAML, encoding="utf-8")
+    (tmp_path / "tenant.yaml").write_text("tenant:\n  protected_users: [carl@x.test]\n")
+    assert load_desired(tmp_path, environ={}).desired.tenant.protected_users == {"carl@x.test"}
