@@ -85,7 +85,10 @@ def test_every_reconcile_command_line_parses_with_the_real_cli(path: Path) -> No
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        (ACTION, {"tenants", "validate", "plan", "apply", "expiring", "snapshot", "drift"}),
+        (
+            ACTION,
+            {"tenants", "validate", "plan", "apply", "expiring", "snapshot", "drift", "report"},
+        ),
         (GITLAB, {"version", "validate", "plan", "apply", "snapshot", "drift"}),
     ],
     ids=["action.yml", "gitlab-ci.yml"],
