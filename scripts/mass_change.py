@@ -115,7 +115,7 @@ def decide(*, plan: Path, labeled: bool, pr: int | None) -> tuple[list[str], str
     reason = (
         f"Override approved by the label `{LABEL}` on {which}: its reviewed plan deactivates "
         f"{deactivations} user(s), so `--allow-deactivations {deactivations}` (a fresh plan "
-        "that deactivates more is refused, exit 3)."
+        "over a deactivation gate that deactivates more is refused, exit 3)."
     )
     others = [name for name in failed if name not in DEACTIVATION_GATES]
     if others:
