@@ -95,12 +95,13 @@ def read_plan(path: Path) -> tuple[int, list[str]]:
 
 def decide(*, plan: Path, labeled: bool, pr: int | None) -> tuple[list[str], str]:
     """The extra apply arguments and the sentence that explains them."""
-    which = f"pull request #{pr}" if pr is not None else "this push"
+    which = f"pull request #{pr}" if pr is not None else "the merged pull request"
     if not labeled:
         return [], (
-            f"No override: {which} does not carry the label `{LABEL}`, "
-            "so every safety gate applies."
-        )
+            f"No override: {which} does not carry the label `{LABEL}`"
+            if pr is not None
+            else f"No override: this push merged no pull request with the label `{LABEL}`"
+        ) + ", so every safety gate applies."
     try:
         deactivations, failed = read_plan(plan)
     except UnreadablePlan as exc:

@@ -130,6 +130,9 @@ def test_without_the_label_nothing_is_overridden(plans: dict[str, Path]) -> None
     args, reason = _decide(plans["over"], labeled=False)
     assert args == []
     assert "pull request #42 does not carry the label `reconcile:allow-mass-change`" in reason
+    args, reason = _decide(plans["over"], labeled=False, pr=None)
+    assert args == []
+    assert "this push merged no pull request with the label" in reason
     assert _apply_line(args)["allow_deactivations"] is None
     assert _apply_line(args)["allow_mass_change"] is False
 
