@@ -14,6 +14,7 @@ from reconcile.cli.app import app
 from reconcile.cli.common import ExitCode, emit, fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
+    CA_BUNDLE,
     PROFILE,
     RATE_LIMIT,
     RATE_LIMIT_BURST,
@@ -46,6 +47,7 @@ def apply(
     target: str | None = TARGET,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     rate_limit: float | None = RATE_LIMIT,
     rate_limit_burst: int = RATE_LIMIT_BURST,
     auto_approve: bool = typer.Option(

@@ -6,6 +6,9 @@
         live, label = read_live(target=target, live_file=live_file, profile=profile,
                                 token_file=token_file)
 
+The proxy comes from HTTPS_PROXY / ALL_PROXY / NO_PROXY and the trusted CAs from
+`--ca-bundle`, else SSL_CERT_FILE / SSL_CERT_DIR (see reconcile.live.network).
+
 Target resolution: `--target URL`, else `RECONCILE_TARGET`, else `embedded` - the demo
 emulator in-process on `.reconcile/embedded.sqlite3`, announced first on stderr so nobody
 mistakes it for TeamViewer. The token comes from `--token-file` or `TEAMVIEWER_TOKEN`,
@@ -33,6 +36,7 @@ from reconcile.live.client import ScimClient
 from reconcile.live.errors import ConfigurationError
 from reconcile.live.fetch import fetch_live
 from reconcile.live.model import Live
+from reconcile.live.network import CA_BUNDLE_ENV, NetworkSettings
 from reconcile.live.profiles import Profile
 from reconcile.live.secret import Secret
 from reconcile.live.snapshot import read_snapshot
@@ -91,6 +95,27 @@ RATE_LIMIT_BURST = typer.Option(
     help="Requests the service's rate limit lets through at once (its bucket size). "
     "Up to half of them are saved up while idle (between phases) to catch up; 1 spaces "
     "every request.",
+)
+
+
+def _remember_ca_bundle(value: Path | None) -> Path | None:
+    # Every command declares the option, and open_client() reads it from here, so it
+    # need not be passed down through each command's layers.
+    state.ca_bundle = value
+    return value
+
+
+CA_BUNDLE = typer.Option(
+    None,
+    "--ca-bundle",
+    envvar=CA_BUNDLE_ENV,
+    show_envvar=True,
+    dir_okay=False,
+    metavar="FILE",
+    callback=_remember_ca_bundle,
+    help="Trust the CA certificates in this PEM file (a private CA, a TLS-inspecting "
+    "proxy) instead of SSL_CERT_FILE / SSL_CERT_DIR or the default list. The proxy comes "
+    "from HTTPS_PROXY / ALL_PROXY / NO_PROXY.",
 )
 
 
@@ -164,6 +189,7 @@ async def open_client(
             rate_limit_rps=rate_limit_rps,
             rate_limit_burst=rate_limit_burst,
             max_concurrency=max_concurrency,
+            network=NetworkSettings(ca_bundle=state.ca_bundle),
         )
     async with client:
         yield client

@@ -10,6 +10,7 @@ from reconcile.cli.app import app
 from reconcile.cli.common import ExitCode, emit, fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
+    CA_BUNDLE,
     LIVE_FILE,
     PROFILE,
     TARGET,
@@ -111,6 +112,7 @@ def plan_command(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -148,6 +150,7 @@ def drift(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""

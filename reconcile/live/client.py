@@ -45,6 +45,7 @@ from reconcile.live.errors import (
 from reconcile.live.gate import PriorityGate, Slot
 from reconcile.live.listing import list_all
 from reconcile.live.model import LiveGroup, LiveUser
+from reconcile.live.network import NetworkSettings, transport_for
 from reconcile.live.profiles import Profile
 from reconcile.live.ratelimit import RateLimiter
 from reconcile.live.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
@@ -218,6 +219,7 @@ class ScimClient:
         token: str | Secret,
         profile: Profile = Profile.TEAMVIEWER,
         transport: httpx.AsyncBaseTransport | None = None,
+        network: NetworkSettings = NetworkSettings(),
         timeouts: Timeouts = Timeouts(),
         max_concurrency: int = 8,
         rate_limit_rps: float | None = None,
@@ -243,6 +245,7 @@ class ScimClient:
         self.patch_limits = patch_limits
         self.retry = retry
         self._transport = transport
+        self._network = network
         self._timeouts = timeouts
         self._max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
@@ -269,23 +272,29 @@ class ScimClient:
 
     async def __aenter__(self) -> Self:
         base = str(self._url).rstrip("/") + "/"
+        limits = httpx.Limits(
+            max_connections=self._max_concurrency,
+            max_keepalive_connections=self._max_concurrency,
+        )
+        # A given transport (in-process, tests) is used as it is; otherwise the proxy and
+        # the trusted CAs come from the environment and --ca-bundle (see network.py).
+        transport = self._transport or transport_for(
+            self._url, settings=self._network, limits=limits
+        )
         self._http = httpx.AsyncClient(
             base_url=base,
             auth=_BearerAuth(self._token),
-            transport=self._transport,
+            transport=transport,
             timeout=httpx.Timeout(
                 connect=self._timeouts.connect,
                 read=self._timeouts.read,
                 write=self._timeouts.read,
                 pool=None,  # the semaphore bounds what is in flight
             ),
-            limits=httpx.Limits(
-                max_connections=self._max_concurrency,
-                max_keepalive_connections=self._max_concurrency,
-            ),
+            limits=limits,
             headers={"Accept": SCIM_MEDIA_TYPE},
             follow_redirects=False,  # a redirect must never carry the token elsewhere
-            trust_env=False,
+            trust_env=False,  # never .netrc; the proxy and CAs are read in network.py
         )
         return self
 
