@@ -25,6 +25,7 @@ from reconcile.cli.live_options import (
     open_client,
 )
 from reconcile.cli.progress import ApplyProgress, fetching
+from reconcile.cli.saved_plan import desired_path_for_apply
 from reconcile.desired.model import Desired
 from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
@@ -36,7 +37,12 @@ STATE_DIR = Path(".reconcile")
 
 @app.command()
 def apply(
-    path: Path = typer.Argument(Path("desired_state"), help="The desired-state folder."),
+    path: Path | None = typer.Argument(
+        None,
+        help="The desired-state folder [default: desired_state, or with --plan the folder "
+        "the plan was made from].",
+        show_default=False,
+    ),
     plan_file: Path | None = typer.Option(
         None,
         "--plan",
@@ -66,12 +72,7 @@ def apply(
     ),
 ) -> None:
     """Make TeamViewer match the desired state: users are never deleted, only deactivated."""
-    if plan_file is not None and not path.exists():
-        fail(
-            f"{path} not found: `apply --plan` plans again from the desired state to check "
-            "that the saved plan is still current (R21); pass the desired-state folder as PATH"
-        )
-    desired = load_or_exit(path)
+    desired = load_or_exit(desired_path_for_apply(path=path, plan_file=plan_file))
     with cli_errors(), exclusive(STATE_DIR):
         code = asyncio.run(
             _run(

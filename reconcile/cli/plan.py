@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -18,6 +19,7 @@ from reconcile.cli.live_options import (
     cli_errors,
     read_live,
 )
+from reconcile.cli.saved_plan import recorded_path
 from reconcile.desired.model import Desired
 from reconcile.files import write_atomically
 from reconcile.live.model import Live
@@ -128,8 +130,15 @@ def plan_command(
     ),
 ) -> None:
     """Show what apply would change, and why; nothing is written to the service."""
-    result = _plan_from(
-        path, target=target, live_file=live_file, profile=Profile(profile), token_file=token_file
+    result = replace(
+        _plan_from(
+            path,
+            target=target,
+            live_file=live_file,
+            profile=Profile(profile),
+            token_file=token_file,
+        ),
+        desired_state=recorded_path(path),  # for `apply --plan FILE` without PATH
     )
     fmt = OutputFormat(fmt)
     emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))

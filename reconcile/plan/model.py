@@ -313,7 +313,9 @@ class Plan:
     """What apply will do, why, and whether it is safe to do it.
 
     `operations` are sorted by phase (R19), then action, then user key / group key.
-    `live_fingerprint` lets apply refuse a stale plan (R21).
+    `live_fingerprint` lets apply refuse a stale plan (R21). `desired_state` is the folder
+    (or file) it was planned from, relative to the working directory, set by the command
+    line (the planner knows no paths) so that `apply --plan FILE` can find it again.
     """
 
     target: str
@@ -322,6 +324,7 @@ class Plan:
     operations: tuple[Operation, ...]
     notices: tuple[Notice, ...]
     safety: tuple[GateResult, ...]
+    desired_state: str | None = None
 
     def __repr__(self) -> str:
         # A summary, like Live's: the full repr of a large plan is slow and unreadable.

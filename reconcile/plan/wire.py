@@ -109,7 +109,7 @@ def gate_to_dict(gate: GateResult) -> dict[str, Any]:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "target": plan.target,
         "live_fingerprint": plan.live_fingerprint,
@@ -121,6 +121,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "summary": summary_to_dict(plan.summary),
         "safety": {gate.gate.value: gate_to_dict(gate) for gate in plan.safety},
     }
+    if plan.desired_state is not None:
+        doc["desired_state"] = plan.desired_state
+    return doc
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -240,6 +243,7 @@ class _Plan(_Strict):
     notices: list[_Notice]
     summary: _Summary
     safety: _Safety
+    desired_state: str | None = Field(default=None, min_length=1)
 
 
 def _refs(emails: list[str], user_ids: dict[str, str]) -> tuple[MemberRef, ...]:
@@ -316,6 +320,7 @@ def _convert(doc: _Plan) -> Plan:
             sorted(Notice(kind=n.kind, subject=n.subject, message=n.message) for n in doc.notices)
         ),
         safety=safety,
+        desired_state=doc.desired_state,
     )
     if summary_to_dict(plan.summary) != doc.summary.model_dump():
         raise ValueError("summary does not match the operations")
