@@ -33,6 +33,7 @@ from reconcile.cli.progress import fetching
 from reconcile.desired.model import Desired
 from reconcile.errors import ReconcileError
 from reconcile.live.client import ScimClient
+from reconcile.live.discovery import SSO_NOT_SENT, discover
 from reconcile.live.errors import ConfigurationError
 from reconcile.live.fetch import fetch_live
 from reconcile.live.model import Live
@@ -192,6 +193,8 @@ async def open_client(
             network=NetworkSettings(ca_bundle=state.ca_bundle),
         )
     async with client:
+        if client.profile is Profile.RFC7644:
+            client.use_facts(await discover(client))  # once per run (see discovery.py)
         yield client
 
 
@@ -211,6 +214,8 @@ async def fetch_desired_for(client: ScimClient, desired: Desired | None) -> Live
     """The live state; the desired state's size (when known) only speeds up the listing."""
     if desired is None:
         return await fetch_live(client)
+    if desired.tenant.sso_customer_id and not client.facts.sso_extension:
+        stderr.print(f"note: {SSO_NOT_SENT}", markup=False, highlight=False)
     return await fetch_live(
         client, expected_users=len(desired.users), expected_groups=len(desired.groups)
     )

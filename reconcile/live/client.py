@@ -29,6 +29,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from reconcile.identity import email_key
+from reconcile.live.discovery import STANDARD_FACTS, TEAMVIEWER_FACTS, ServiceFacts
 from reconcile.live.errors import (
     BadRequest,
     ConfigurationError,
@@ -242,6 +243,9 @@ class ScimClient:
         # How the target is named in messages and snapshots (never with credentials).
         self.label = label or label_of(self._url)
         self.page_size = page_size
+        # What the service supports: known for teamviewer, read by discovery.discover()
+        # for rfc7644 (until then: a standard service without the SSO extension).
+        self.facts = TEAMVIEWER_FACTS if self.profile is Profile.TEAMVIEWER else STANDARD_FACTS
         self.patch_limits = patch_limits
         self.retry = retry
         self._transport = transport
@@ -267,6 +271,18 @@ class ScimClient:
     @property
     def limiter(self) -> RateLimiter:
         return self._limiter
+
+    def use_facts(self, facts: ServiceFacts) -> None:
+        """Adapt to what the service said it supports (see discovery.py)."""
+        self.facts = facts
+        if facts.max_results is not None:
+            self.page_size = min(self.page_size, facts.max_results)
+
+    async def get_document(self, path: str) -> Any:
+        """The JSON of one GET (discovery documents)."""
+        response = await self._call("GET", path)
+        assert response is not None  # only deletes settle without an answer
+        return self._json("GET", path, response)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -695,8 +711,10 @@ class ScimClient:
         faults (while other creates change the listing) would itself fail.
         """
         key = email_key(email)
-        if self.profile.traits.email_filter:
-            query: str | None = f"userName eq {_filter_literal(email.strip())}"
+        if not self.facts.filter_supported:
+            query: str | None = None
+        elif self.profile.traits.email_filter:
+            query = f"userName eq {_filter_literal(email.strip())}"
         elif display_name:
             query = f"displayName eq {_filter_literal(display_name)}"
         else:
@@ -717,6 +735,8 @@ class ScimClient:
         return None
 
     async def find_groups_by_name(self, *, name: str) -> list[LiveGroup]:
+        if not self.facts.filter_supported:
+            return [g for g in await self.list_groups() if g.name == name]
         try:
             found = await self.list_groups(filter=f"displayName eq {_filter_literal(name)}")
         except BadRequest:
@@ -736,7 +756,7 @@ class ScimClient:
     ) -> UserCreate:
         schemas = [USER_SCHEMA]
         sso = None
-        if sso_customer_id:
+        if sso_customer_id and self.facts.sso_extension:  # else the run says so once
             schemas.append(SSO_SCHEMA)
             sso = SsoExtension(sso_customer_id=sso_customer_id)
         with_emails = self.profile.traits.create_with_emails
@@ -844,7 +864,16 @@ class ScimClient:
             ops.append(PatchOperation(op="replace", path="active", value=active))
         if not ops:
             return  # nothing changed: no request (R18)
+        self._check_patch()
         await self._call("PATCH", f"/Users/{user_id}", body=PatchRequest(operations=ops))
+
+    def _check_patch(self) -> None:
+        if not self.facts.patch_supported:
+            raise ConfigurationError(
+                f"{self.label} says it does not support PATCH (ServiceProviderConfig "
+                "patch.supported is false); reconcile updates users and groups with PATCH, "
+                "so only creates can be applied to this service"
+            )
 
     # --- writing: groups ---------------------------------------------------------------
 
@@ -944,6 +973,8 @@ class ScimClient:
     ) -> int:
         """Rename and change members in one PATCH (more only past the limits); the count."""
         requests = self.group_patch_requests(rename=rename, add_ids=add_ids, remove_ids=remove_ids)
+        if requests:
+            self._check_patch()
         for request in requests:
             await self._call("PATCH", f"/Groups/{group_id}", body=request)
         return len(requests)
