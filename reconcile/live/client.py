@@ -47,7 +47,7 @@ from reconcile.live.gate import PriorityGate, Slot
 from reconcile.live.listing import list_all
 from reconcile.live.model import LiveGroup, LiveUser
 from reconcile.live.network import NetworkSettings, transport_for
-from reconcile.live.profiles import Profile
+from reconcile.live.profiles import Profile, split_name
 from reconcile.live.ratelimit import RateLimiter
 from reconcile.live.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from reconcile.live.secret import Secret
@@ -55,6 +55,7 @@ from reconcile.live.target import check_base_url, label_of
 from reconcile.live.wire import (
     SSO_SCHEMA,
     USER_SCHEMA,
+    CreatedGroup,
     CreatedResource,
     Email,
     ErrorBody,
@@ -264,6 +265,9 @@ class ScimClient:
         # is gone, so every later request fails at once instead of spending its own budget
         # (a 10,000-operation apply would otherwise take hours to report the outage).
         self._unreachable: TransportError | None = None
+        # Request forms the service answered 501 Not Implemented to (see profiles.py):
+        # from then on the other form is sent at once.
+        self._not_implemented: set[str] = set()
 
     def __repr__(self) -> str:
         return f"ScimClient(target={self.label!r}, profile={self.profile.value!r})"
@@ -760,13 +764,18 @@ class ScimClient:
             schemas.append(SSO_SCHEMA)
             sso = SsoExtension(sso_customer_id=sso_customer_id)
         with_emails = self.profile.traits.create_with_emails
+        given, family = split_name(display_name)
         return UserCreate(
             schemas=schemas,
             user_name=email,
             display_name=display_name,
             active=active,
             emails=[Email(value=email)] if with_emails else None,
-            name=Name(formatted=display_name) if with_emails else None,
+            name=(
+                Name(formatted=display_name, given_name=given or None, family_name=family or None)
+                if with_emails
+                else None
+            ),
             preferred_language=language,
             sso=sso,
         )
@@ -865,7 +874,35 @@ class ScimClient:
         if not ops:
             return  # nothing changed: no request (R18)
         self._check_patch()
-        await self._call("PATCH", f"/Users/{user_id}", body=PatchRequest(operations=ops))
+        path = f"/Users/{user_id}"
+        if display_name is not None and "user displayName" in self._not_implemented:
+            ops = self._name_part_ops(display_name, active)
+        try:
+            await self._call("PATCH", path, body=PatchRequest(operations=ops))
+        except ScimError as exc:
+            if not self._fallback("user displayName", exc) or display_name is None:
+                raise
+            ops = self._name_part_ops(display_name, active)
+            await self._call("PATCH", path, body=PatchRequest(operations=ops))
+
+    @staticmethod
+    def _name_part_ops(display_name: str, active: bool | None) -> list[PatchOperation]:
+        """A rename as the name's parts, for a service that derives displayName from them."""
+        given, family = split_name(display_name)
+        ops = [
+            PatchOperation(op="replace", path="name.givenName", value=given),
+            PatchOperation(op="replace", path="name.familyName", value=family),
+        ]
+        if active is not None:
+            ops.append(PatchOperation(op="replace", path="active", value=active))
+        return ops
+
+    def _fallback(self, form: str, exc: ScimError) -> bool:
+        """Whether a 501 to `form` is to be retried in the other form (and remember it)."""
+        if exc.status != 501 or not self.profile.traits.not_implemented_fallbacks:
+            return False
+        self._not_implemented.add(form)
+        return True
 
     def _check_patch(self) -> None:
         if not self.facts.patch_supported:
@@ -914,7 +951,13 @@ class ScimClient:
                 await asyncio.sleep(delay)
                 continue
             assert response is not None
-            group_id = self._parse(CreatedResource, "POST", "/Groups", response).id
+            created = self._parse(CreatedGroup, "POST", "/Groups", response)
+            group_id = created.id
+            if created.members is not None and self.profile.traits.not_implemented_fallbacks:
+                # A service that drops the members of a create (django-scim2) gets them
+                # in the follow-up PATCH; one that echoes them costs nothing more.
+                stored = {m.value for m in created.members}
+                rest = [m for m in first if m not in stored] + rest
         if rest:
             await self.patch_group(group_id=group_id, add_ids=rest)
         return group_id
@@ -975,9 +1018,58 @@ class ScimClient:
         requests = self.group_patch_requests(rename=rename, add_ids=add_ids, remove_ids=remove_ids)
         if requests:
             self._check_patch()
-        for request in requests:
-            await self._call("PATCH", f"/Groups/{group_id}", body=request)
+        if "group patch" in self._not_implemented:
+            return await self._patch_group_other_form(
+                group_id=group_id, rename=rename, add_ids=add_ids, remove_ids=remove_ids
+            )
+        for index, request in enumerate(requests):
+            try:
+                await self._call("PATCH", f"/Groups/{group_id}", body=request)
+            except ScimError as exc:
+                # Nothing of a refused request was applied (RFC 7644 3.5.2: all or none);
+                # the first request is the only one that can hold a rename.
+                if index > 0 or not self._fallback("group patch", exc):
+                    raise
+                return await self._patch_group_other_form(
+                    group_id=group_id, rename=rename, add_ids=add_ids, remove_ids=remove_ids
+                )
         return len(requests)
+
+    async def _patch_group_other_form(
+        self,
+        *,
+        group_id: str,
+        rename: str | None,
+        add_ids: Iterable[str],
+        remove_ids: Iterable[str],
+    ) -> int:
+        """A group change for a service that answered 501 to the filtered removal or the
+        `displayName` replace (django-scim2): members added and removed by value lists,
+        the rename by a PUT of the group as it is. Only sent after that 501, because a
+        standard service removes *every* member for `remove` on `members` (RFC 7644)."""
+        sent = 0
+        path = f"/Groups/{group_id}"
+        for request in self.group_patch_requests(add_ids=add_ids):
+            await self._call("PATCH", path, body=request)
+            sent += 1
+        removals = sorted(set(remove_ids))
+        limit = self.patch_limits.max_operations
+        for start in range(0, len(removals), limit):
+            chunk = [{"value": m} for m in removals[start : start + limit]]
+            operation = PatchOperation(op="remove", path="members", value=chunk)
+            await self._call("PATCH", path, body=PatchRequest(operations=[operation]))
+            sent += 1
+        if rename is not None:
+            response = await self._call("GET", path)
+            assert response is not None
+            current = self._parse(GroupResource, "GET", path, response).to_live()
+            body = GroupCreate(
+                display_name=rename,
+                members=[MemberRef(value=m) for m in sorted(current.member_ids)],
+            )
+            await self._call("PUT", path, body=body)
+            sent += 1
+        return sent
 
     async def delete_group(self, *, group_id: str) -> None:
         """Delete a group; a 404 after a lost answer means the first attempt worked."""
