@@ -116,7 +116,8 @@ async def _run(
     ) as client:
         with fetching(client.label):
             live = await fetch_desired_for(client, desired)
-        fresh = plan(desired, live, Policy(target=client.label))
+        policy = Policy(target=client.label, sso_extension=client.facts.sso_extension)
+        fresh = plan(desired, live, policy)
         chosen = fresh if plan_file is None else _saved_plan_or_refuse(plan_file, fresh)
         if chosen is None:
             return ExitCode.REFUSED

@@ -33,7 +33,7 @@ from reconcile.cli.progress import fetching
 from reconcile.desired.model import Desired
 from reconcile.errors import ReconcileError
 from reconcile.live.client import ScimClient
-from reconcile.live.discovery import SSO_NOT_SENT, discover
+from reconcile.live.discovery import ServiceFacts, discover
 from reconcile.live.errors import ConfigurationError
 from reconcile.live.fetch import fetch_live
 from reconcile.live.model import Live
@@ -205,17 +205,29 @@ async def fetch_from(
     token_file: Path | None,
     desired: Desired | None = None,
 ) -> tuple[Live, str]:
+    live, label, _ = await fetch_with_facts(
+        target=target, profile=profile, token_file=token_file, desired=desired
+    )
+    return live, label
+
+
+async def fetch_with_facts(
+    *,
+    target: str | None,
+    profile: Profile,
+    token_file: Path | None,
+    desired: Desired | None = None,
+) -> tuple[Live, str, ServiceFacts]:
+    """The live state, the target's label, and what the service supports."""
     async with open_client(target=target, profile=profile, token_file=token_file) as client:
         with fetching(client.label):
-            return await fetch_desired_for(client, desired), client.label
+            return await fetch_desired_for(client, desired), client.label, client.facts
 
 
 async def fetch_desired_for(client: ScimClient, desired: Desired | None) -> Live:
     """The live state; the desired state's size (when known) only speeds up the listing."""
     if desired is None:
         return await fetch_live(client)
-    if desired.tenant.sso_customer_id and not client.facts.sso_extension:
-        stderr.print(f"note: {SSO_NOT_SENT}", markup=False, highlight=False)
     return await fetch_live(
         client, expected_users=len(desired.users), expected_groups=len(desired.groups)
     )
@@ -237,8 +249,23 @@ def read_live(
         if live_file is not None:
             snap = read_snapshot(live_file)
             return snap.live, f"snapshot {live_file} of {snap.target}"
+    live, label, _ = read_live_with_facts(
+        target=target, profile=profile, token_file=token_file, desired=desired
+    )
+    return live, label
+
+
+def read_live_with_facts(
+    *,
+    target: str | None,
+    profile: Profile,
+    token_file: Path | None,
+    desired: Desired | None = None,
+) -> tuple[Live, str, ServiceFacts]:
+    """Like read_live from the service, with what the service supports (for the plan)."""
+    with cli_errors():
         return asyncio.run(
-            fetch_from(
+            fetch_with_facts(
                 target=target, profile=Profile(profile), token_file=token_file, desired=desired
             )
         )

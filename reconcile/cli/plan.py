@@ -17,7 +17,7 @@ from reconcile.cli.live_options import (
     TARGET,
     TOKEN_FILE,
     cli_errors,
-    read_live,
+    read_live_with_facts,
 )
 from reconcile.cli.saved_plan import recorded_path
 from reconcile.desired.model import Desired
@@ -51,8 +51,8 @@ def _live_and_target(
     profile: Profile,
     token_file: Path | None,
     desired: Desired,
-) -> tuple[Live, str]:
-    """The live state, and the target the plan is for.
+) -> tuple[Live, Policy]:
+    """The live state, and the policy to plan with (the target the plan is for...).
 
     A snapshot's plan is for the target the snapshot was taken from, so that `apply --plan`
     on that target accepts it while the live state is unchanged (R21).
@@ -65,10 +65,11 @@ def _live_and_target(
             markup=False,
             highlight=False,
         )
-        return snap.live, snap.target
-    return read_live(
-        target=target, live_file=None, profile=profile, token_file=token_file, desired=desired
+        return snap.live, Policy(target=snap.target)
+    live, label, facts = read_live_with_facts(
+        target=target, profile=profile, token_file=token_file, desired=desired
     )
+    return live, Policy(target=label, sso_extension=facts.sso_extension)
 
 
 def _plan_from(
@@ -81,20 +82,20 @@ def _plan_from(
 ) -> Plan:
     """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
-    live, label = _live_and_target(
+    live, policy = _live_and_target(
         target=target,
         live_file=live_file,
         profile=profile,
         token_file=token_file,
         desired=desired,
     )
-    return _plan_or_exit(desired, live, label)
+    return _plan_or_exit(desired, live, policy)
 
 
-def _plan_or_exit(desired: Desired, live: Live, target: str) -> Plan:
+def _plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
     """Plan; a blocking problem (R7 ambiguity...) is printed like a validation error."""
     try:
-        return plan(desired, live, Policy(target=target))
+        return plan(desired, live, policy)
     except PlanningError as exc:
         for diagnostic in exc.diagnostics:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)

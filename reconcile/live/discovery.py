@@ -28,10 +28,6 @@ from reconcile.live.wire import SSO_SCHEMA
 if TYPE_CHECKING:
     from reconcile.live.client import ScimClient
 
-SSO_NOT_SENT: Final = (
-    "sso_customer_id is not sent: the service does not support the TeamViewer SSO extension"
-)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceFacts:

@@ -207,6 +207,7 @@ class NoticeKind(StrEnum):
     UNMANAGED_GROUP = "unmanaged_group"  # R10
     GROUP_MANAGEMENT_OFF = "group_management_off"  # R11
     EMAIL_CHANGE_UNSUPPORTED = "email_change_unsupported"  # R15 heuristic
+    SSO_NOT_SENT = "sso_not_sent"  # the service does not take the SsoUser extension
     # Blocking problems are raised as PlanningError diagnostics with these kinds.
     AMBIGUOUS_GROUP = "ambiguous_group"  # R7
 

@@ -38,6 +38,9 @@ class Policy:
     """How to plan, beyond what the desired state says."""
 
     target: str = ""  # recorded in the plan: target URL, "embedded" or a snapshot file
+    # False: the service does not list the TeamViewer SsoUser extension (its discovery
+    # documents), so tenant.sso_customer_id is not sent on create, and the plan says so.
+    sso_extension: bool = True
 
 
 K = TypeVar("K")
@@ -96,6 +99,8 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     with cycle_collection_paused():  # first, so that no collection starts in here
         policy = policy or Policy()
         operations, notices = _Planner(desired, live).run()
+        if desired.tenant.sso_customer_id and not policy.sso_extension:
+            notices.append(Notice(NoticeKind.SSO_NOT_SENT, "tenant.sso_customer_id", SSO_NOT_SENT))
         ops = tuple(sorted(operations, key=lambda op: op.sort_key))
         return Plan(
             target=policy.target,
@@ -105,6 +110,11 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
             notices=tuple(sorted(notices)),
             safety=compute_safety(desired=desired, live=live, operations=ops),
         )
+
+
+SSO_NOT_SENT = (
+    "sso_customer_id is not sent: the service does not support the TeamViewer SSO extension"
+)
 
 
 def _names(names: Iterable[str], *, limit: int = 3) -> str:

@@ -7,6 +7,7 @@ permitted"); its User resource type lists only the enterprise extension, so with
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ from typer.testing import CliRunner
 
 from reconcile.cli import app
 from reconcile.live.client import RequestRecord, ScimClient
-from reconcile.live.discovery import SSO_NOT_SENT, discover
+from reconcile.live.discovery import discover
 from reconcile.live.fetch import fetch_live
 from reconcile.live.profiles import Profile
+from reconcile.plan.planner import SSO_NOT_SENT
 from tests.integration.live.conftest import TOKEN, Scim2Server
 from tests.integration.live.helpers import run
 
@@ -78,8 +80,16 @@ def test_plan_apply_replan_with_sso_customer_id_converges(
     runner = CliRunner()
     applied = runner.invoke(app, ["apply", "desired", *common, "--auto-approve"], env=env)
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    assert applied.stderr.count(SSO_NOT_SENT) == 1
-    again = runner.invoke(app, ["plan", "desired", *common, "--detailed-exitcode"], env=env)
+    assert applied.stdout.count(SSO_NOT_SENT) == 1  # once, as a plan notice
+    again = runner.invoke(
+        app, ["plan", "desired", *common, "--detailed-exitcode", "--format", "json"], env=env
+    )
     assert again.exit_code == 0, again.stdout + again.stderr
+    notices = json.loads(again.stdout)["notices"]
+    assert {
+        "kind": "sso_not_sent",
+        "subject": "tenant.sso_customer_id",
+        "message": SSO_NOT_SENT,
+    } in notices
     users = {r["userName"] for r in scim2_server.dump() if "userName" in r}
     assert users == {"ann.lee@example.test", "bo.chen@example.test"}

@@ -16,5 +16,5 @@ class BearerTokenMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.headers.get("Authorization") == f"Bearer {TOKEN}":
-            request.user = SimpleNamespace(is_authenticated=True)  # type: ignore[assignment]
+            request.user = SimpleNamespace(is_authenticated=True)
         return self.get_response(request)
