@@ -62,7 +62,8 @@ PROFILE = typer.Option(
     "--profile",
     case_sensitive=False,
     help="What the service supports: teamviewer (no e-mail filter, replace-only user "
-    "PATCH, no user DELETE) or rfc7644 (a standard SCIM 2.0 service).",
+    "PATCH, no user DELETE) or rfc7644 (a standard SCIM 2.0 service; its "
+    "/ServiceProviderConfig and /ResourceTypes are read first, see docs/interop.md).",
 )
 TOKEN_FILE = typer.Option(
     None,
