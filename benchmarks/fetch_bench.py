@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import Spec, build, write
 from benchmarks.run import ROOT, Settings, emulator, fetch_bound, pages
 from reconcile.desired.loader import load_desired
+from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.client import RequestRecord, ScimClient
 from reconcile.live.fetch import fetch_live
 
@@ -89,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = args.tenant or ROOT / "benchmarks" / "out" / f"tenant-{args.users}"
     _tenant(args.users, folder)
-    # Held while fetching, as `reconcile plan` holds it: the collector's passes over its
-    # millions of objects are part of what a fetch costs there.
     desired = load_desired(folder / "desired").desired
     expected = (len(desired.users), len(desired.groups))
     settings = Settings(
@@ -117,4 +116,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with cycle_collection_paused():  # as the command line runs (reconcile/cli/app.py)
+        exit_code = main()
+    raise SystemExit(exit_code)

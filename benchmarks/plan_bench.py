@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.tenant_gen import TenantSize, generate
 from reconcile.fingerprint import desired_fingerprint, live_fingerprint
+from reconcile.gcpause import cycle_collection_paused
 from reconcile.plan import plan
 
 BUDGET_SECONDS = 3.0
@@ -88,4 +89,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with cycle_collection_paused():  # as the command line runs (reconcile/cli/app.py)
+        exit_code = main()
+    raise SystemExit(exit_code)

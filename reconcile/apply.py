@@ -1,6 +1,7 @@
 """Run a Plan against a SCIM service: phases in order, bounded concurrency, audit events.
 
-The applier never recomputes the plan; it only turns operations into the fewest
+The applier runs only a plan that passed `check_applicable` (R20 gates, R21 staleness:
+reconcile.plan.safety), and never recomputes it; it only turns operations into the fewest
 requests (the client does the request shapes and chunking, R18) and copes with failure:
 
 - phases run in R19 order; inside a phase up to `concurrency` operations are in flight;
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import assert_never
 
 from reconcile.audit import AuditEvent, AuditLog, EventType
 from reconcile.errors import ReconcileError
@@ -29,10 +31,10 @@ from reconcile.plan.model import (
     DeleteGroup,
     MemberRef,
     Operation,
-    Plan,
     UpdateGroup,
     UpdateUser,
 )
+from reconcile.plan.safety import ApplicablePlan
 
 
 class Status(StrEnum):
@@ -52,7 +54,7 @@ class Outcome:
 
     @property
     def subject(self) -> str:
-        return _subject(self.operation)
+        return self.operation.subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ class _RunState:
 
 
 async def apply_plan(
-    plan: Plan,
+    checked: ApplicablePlan,
     *,
     client: ScimClient,
     sso_customer_id: str | None = None,
@@ -101,9 +103,18 @@ async def apply_plan(
     audit: AuditLog | None = None,
     on_outcome: ProgressHook | None = None,
 ) -> ApplyResult:
-    """Execute `plan` phase by phase (R19); never raises for one failed operation."""
+    """Execute the checked plan phase by phase (R19); never raises for one failed operation.
+
+    `checked` comes from `check_applicable(...)`: a plain Plan is refused, so no caller
+    can skip the safety gates or the staleness check.
+    """
+    if not isinstance(checked, ApplicablePlan):
+        raise TypeError(
+            "apply_plan runs only a checked plan: pass check_applicable(fresh=..., ...)"
+        )
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    plan = checked.plan
     run = _RunState()
     slots = asyncio.Semaphore(concurrency)
     outcomes: list[Outcome] = []
@@ -134,33 +145,55 @@ async def _execute(
     op: Operation, *, client: ScimClient, run: _RunState, sso: str | None
 ) -> Outcome:
     try:
-        if isinstance(op, CreateUser):
-            return await _create_user(op, client=client, run=run, sso=sso)
-        if isinstance(op, UpdateUser):
-            await client.update_user(
-                user_id=op.id,
-                display_name=op.display_name[1] if op.display_name else None,
-                active=op.active[1] if op.active else None,
-            )
-            return Outcome(op, Status.DONE, live_id=op.id)
-        if isinstance(op, CreateGroup):
-            return await _create_group(op, client=client, run=run)
-        if isinstance(op, UpdateGroup):
-            return await _update_group(op, client=client, run=run)
-        await client.delete_group(group_id=op.id)
-        return Outcome(op, Status.DONE, live_id=op.id)
+        return await _dispatch(op, client=client, run=run, sso=sso)
     except ReconcileError as exc:
-        return Outcome(op, Status.FAILED, live_id=getattr(op, "id", None), message=str(exc))
+        return Outcome(op, Status.FAILED, live_id=_live_id(op), message=str(exc))
     except Exception as exc:  # a bug or an unforeseen library error: still one operation
         # Never let one operation abort the run: later phases (and their audit events)
         # must still happen. The message names the type so the bug can be reported.
         return Outcome(
             op,
             Status.FAILED,
-            live_id=getattr(op, "id", None),
+            live_id=_live_id(op),
             message=f"unexpected {type(exc).__name__}: {exc}; run plan again, and report "
             "this error if it repeats",
         )
+
+
+async def _dispatch(
+    op: Operation, *, client: ScimClient, run: _RunState, sso: str | None
+) -> Outcome:
+    """One operation's requests; exhaustive over the operation types (mypy checks it)."""
+    match op:
+        case CreateUser():
+            return await _create_user(op, client=client, run=run, sso=sso)
+        case UpdateUser():
+            await client.update_user(
+                user_id=op.id,
+                display_name=op.display_name[1] if op.display_name else None,
+                active=op.active[1] if op.active else None,
+            )
+            return Outcome(op, Status.DONE, live_id=op.id)
+        case CreateGroup():
+            return await _create_group(op, client=client, run=run)
+        case UpdateGroup():
+            return await _update_group(op, client=client, run=run)
+        case DeleteGroup():
+            await client.delete_group(group_id=op.id)
+            return Outcome(op, Status.DONE, live_id=op.id)
+        case _:
+            assert_never(op)
+
+
+def _live_id(op: Operation) -> str | None:
+    """The live id an operation works on; None for a create (there is none yet)."""
+    match op:
+        case CreateUser() | CreateGroup():
+            return None
+        case UpdateUser() | UpdateGroup() | DeleteGroup():
+            return op.id
+        case _:
+            assert_never(op)
 
 
 async def _create_user(
@@ -229,22 +262,6 @@ async def _update_group(op: UpdateGroup, *, client: ScimClient, run: _RunState) 
 # --- audit ---------------------------------------------------------------------------
 
 
-def _subject(op: Operation) -> str:
-    return op.email if isinstance(op, CreateUser | UpdateUser) else op.key
-
-
-def _event_type(op: Operation) -> EventType:
-    if isinstance(op, CreateUser):
-        return EventType.USER_CREATE
-    if isinstance(op, UpdateUser):
-        return EventType.USER_DEPROVISION if op.is_deactivation else EventType.USER_UPDATE
-    if isinstance(op, CreateGroup):
-        return EventType.GROUP_CREATE
-    if isinstance(op, UpdateGroup):
-        return EventType.GROUP_UPDATE
-    return EventType.GROUP_DELETE
-
-
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -274,11 +291,11 @@ def _audit_events(
         )
     events.append(
         AuditEvent(
-            event_type=_event_type(op),
+            event_type=op.audit_event,
             success=outcome.status is Status.DONE,
-            resource=_subject(op),
+            resource=op.subject,
             live_id=outcome.live_id,
-            method=main.method if main else _METHOD[type(op)],
+            method=main.method if main else _method(op),
             path=main.path if main else "",
             status=main.status if main else None,
             duration_ms=duration * 1000,
@@ -288,10 +305,14 @@ def _audit_events(
     return events
 
 
-_METHOD: Mapping[type, str] = {
-    CreateUser: "POST",
-    UpdateUser: "PATCH",
-    CreateGroup: "POST",
-    UpdateGroup: "PATCH",
-    DeleteGroup: "DELETE",
-}
+def _method(op: Operation) -> str:
+    """The HTTP method an operation writes with (for its event when no request was sent)."""
+    match op:
+        case CreateUser() | CreateGroup():
+            return "POST"
+        case UpdateUser() | UpdateGroup():
+            return "PATCH"
+        case DeleteGroup():
+            return "DELETE"
+        case _:
+            assert_never(op)

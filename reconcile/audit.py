@@ -18,7 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-DEFAULT_AUDIT_LOG = Path(".reconcile") / "audit.jsonl"
+from reconcile.state_dir import STATE_DIR
+
+DEFAULT_AUDIT_LOG = STATE_DIR / "audit.jsonl"
 
 
 class EventType(StrEnum):

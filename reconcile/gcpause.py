@@ -1,10 +1,12 @@
-"""Pausing the cyclic garbage collector around work on a whole state.
+"""Pausing the cyclic garbage collector for a whole command.
 
-Loading, fingerprinting and planning 100k users and 1M memberships allocate millions of
-small acyclic objects. Each allocation burst triggers full collections that rescan every
-object already alive, which doubled load times and took about a third of planning time.
-Reference counting still frees everything; the previous setting is restored afterwards,
-also on error, and nesting is harmless.
+Loading, fetching, fingerprinting and planning a large tenant allocate millions of small
+acyclic objects; each allocation burst triggers full collections that rescan every object
+already alive (BENCHMARKS.md has the measurements). Reference counting still frees
+everything. The pause is taken once, at the command entry (`reconcile.cli.app.root`),
+never inside the library, so library callers decide for themselves; the benchmarks take
+it as the command line does. The previous setting is restored afterwards, also on error,
+and nesting is harmless.
 """
 
 from __future__ import annotations

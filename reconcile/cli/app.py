@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from reconcile.gcpause import cycle_collection_paused
+
 app = typer.Typer(
     name="reconcile",
     help="TeamViewer access declared as YAML in git, applied through SCIM 2.0.",
@@ -26,11 +28,20 @@ class State:
 state = State()
 
 
+# Commands that serve until stopped: they keep the cycle collector running.
+LONG_RUNNING = frozenset({"emulator"})
+
+
 @app.callback()
 def root(
+    ctx: typer.Context,
     debug: bool = typer.Option(
         False, "--debug", help="Show Python tracebacks for errors (never shows secrets)."
     ),
 ) -> None:
     """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""
     state.debug = debug
+    if ctx.invoked_subcommand not in LONG_RUNNING:
+        # The one place the collector is paused (see gcpause.py): for the whole command,
+        # released when the command's context closes, also on error.
+        ctx.with_resource(cycle_collection_paused())

@@ -1,4 +1,8 @@
-"""`reconcile apply`: plan (or load a saved plan), check the gates, confirm, execute."""
+"""`reconcile apply`: plan (or load a saved plan), check it, confirm, execute.
+
+The checks (R20 gates, R21 staleness) are the library's `check_applicable`; this command
+only prints its refusals and maps them to exit 3.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,12 @@ from reconcile.cli.saved_plan import desired_path_for_apply
 from reconcile.desired.model import Desired
 from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
-from reconcile.plan import Gate, Plan, Policy, plan
+from reconcile.plan import Plan, Policy, plan
+from reconcile.plan.errors import StalePlan, UnsafePlan
 from reconcile.plan.render import render_text
-
-STATE_DIR = Path(".reconcile")
+from reconcile.plan.safety import ApplicablePlan, Override, check_applicable
+from reconcile.plan.wire import plan_from_json
+from reconcile.state_dir import STATE_DIR
 
 
 @app.command()
@@ -118,16 +124,14 @@ async def _run(
             live = await fetch_desired_for(client, desired)
         policy = Policy(target=client.label, sso_extension=client.facts.sso_extension)
         fresh = plan(desired, live, policy)
-        chosen = fresh if plan_file is None else _saved_plan_or_refuse(plan_file, fresh)
-        if chosen is None:
+        checked = _check(fresh, plan_file=plan_file, allow_mass_change=allow_mass_change)
+        if checked is None:
             return ExitCode.REFUSED
+        chosen = checked.plan
         emit(render_text(chosen, color=stdout.is_terminal))
         if not chosen.has_changes:
             return ExitCode.OK
-        # The gates are judged on the fresh plan, never on a saved file's own safety block
-        # (which anyone could edit); a saved plan is only accepted when it equals it.
-        if not _gates_pass(fresh, allow_mass_change=allow_mass_change):
-            return ExitCode.REFUSED
+        _warn_overridden(checked)
         if not auto_approve and not sys.stdin.isatty():
             stderr.print(
                 "error: refusing to apply without confirmation: there is no terminal to ask "
@@ -147,7 +151,7 @@ async def _run(
             ApplyProgress(total=len(chosen.operations)) as progress,
         ):
             result = await apply_plan(
-                chosen,
+                checked,
                 client=client,
                 sso_customer_id=desired.tenant.sso_customer_id,
                 concurrency=concurrency,
@@ -157,68 +161,57 @@ async def _run(
     return _report(result, audit_log=audit_log, run_id=run_id)
 
 
-def _saved_plan_or_refuse(plan_file: Path, fresh: Plan) -> Plan | None:
-    """R21: a saved plan is applied only if planning now gives the very same plan."""
+def _check(
+    fresh: Plan, *, plan_file: Path | None, allow_mass_change: bool
+) -> ApplicablePlan | None:
+    """The library's check (R20, R21); its refusals printed, None when refused."""
+    saved = None if plan_file is None else _read_saved_plan(plan_file)
+    try:
+        checked = check_applicable(
+            fresh=fresh, saved=saved, override=Override(all_gates=allow_mass_change)
+        )
+    except StalePlan as exc:
+        _refuse_stale(exc, plan_file=plan_file)
+        return None
+    except UnsafePlan as exc:
+        emit(render_text(exc.plan, color=stdout.is_terminal))
+        _refuse_unsafe(exc)
+        return None
+    return checked
+
+
+def _warn_overridden(checked: ApplicablePlan) -> None:
+    for gate in checked.overridden:
+        _print(f"warning: safety gate {gate.gate} overridden by --allow-mass-change: {gate.detail}")
+
+
+def _read_saved_plan(plan_file: Path) -> Plan:
     try:
         text = plan_file.read_bytes()
     except OSError as exc:
         fail(f"cannot read the plan file {plan_file} ({exc.strerror}); check --plan")
-    saved = Plan.from_json(text)
-    problems = []
-    if saved.target != fresh.target:
-        problems.append(f"it was made for {saved.target}, not {fresh.target}")
-    if saved.live_fingerprint != fresh.live_fingerprint:
-        problems.append("the live state changed since it was made")
-    if saved.desired_fingerprint != fresh.desired_fingerprint:
-        problems.append("the desired state changed since it was made")
-    if saved.operations != fresh.operations and not problems:
-        problems.append("planning now gives different operations")
-    if not problems:
-        return saved
-    stderr.print(
-        f"error: refusing the saved plan {plan_file}: {'; '.join(problems)}. "
+    return plan_from_json(text)
+
+
+def _print(line: str) -> None:
+    stderr.print(line, markup=False, highlight=False)
+
+
+def _refuse_stale(exc: StalePlan, *, plan_file: Path | None) -> None:
+    """R21: say why the saved plan was refused, then show the fresh plan."""
+    _print(
+        f"error: refusing the saved plan {plan_file}: {'; '.join(exc.problems)}. "
         "The fresh plan is below: review it, then apply it or save it again with "
-        "`reconcile plan --out`.",
-        markup=False,
-        highlight=False,
+        "`reconcile plan --out`."
     )
-    emit(render_text(fresh, color=stdout.is_terminal))
-    return None
+    emit(render_text(exc.fresh, color=stdout.is_terminal))
 
 
-def _gates_pass(chosen: Plan, *, allow_mass_change: bool) -> bool:
-    """R20: refuse a plan over any safety limit unless overridden on the command line."""
-    failed = chosen.failed_gates
-    if not failed:
-        return True
-    if allow_mass_change:
-        for gate in failed:
-            stderr.print(
-                f"warning: safety gate {gate.gate} overridden by --allow-mass-change: "
-                f"{gate.detail}",
-                markup=False,
-                highlight=False,
-            )
-        return True
-    for gate in failed:
-        stderr.print(
-            f"error: safety gate {gate.gate} refused the plan: {gate.detail} "
-            f"(value {gate.value}, limit {gate.limit})",
-            markup=False,
-            highlight=False,
-        )
-    if any(gate.gate is Gate.EMPTY_DESIRED for gate in failed):
-        advice = (
-            "check that PATH is the right folder; if emptying it is intended, pass "
-            "--allow-mass-change"
-        )
-    else:
-        advice = (
-            "if this is intended, raise the limit under tenant.safety in the desired state, "
-            "or pass --allow-mass-change to override the gates for this run"
-        )
-    stderr.print(f"nothing was changed; {advice}.", markup=False, highlight=False)
-    return False
+def _refuse_unsafe(exc: UnsafePlan) -> None:
+    """R20: one line per refusing gate, then what to do."""
+    for refusal in exc.refusals:
+        _print(f"error: {refusal}")
+    _print(exc.advice)
 
 
 def _report(result: ApplyResult, *, audit_log: Path, run_id: str) -> ExitCode:

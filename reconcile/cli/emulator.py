@@ -81,6 +81,16 @@ def serve(
     max_patch_operations: int = typer.Option(
         1000, "--max-patch-operations", help="Most operations (member values) per PATCH."
     ),
+    max_create_members: int | None = typer.Option(
+        None,
+        "--max-create-members",
+        help="Most members one group create (POST) or replace (PUT) may carry; default: no limit.",
+    ),
+    list_order: str = typer.Option(
+        "creation",
+        "--list-order",
+        help="Order of list answers: creation (like TeamViewer) or name (test the re-read path).",
+    ),
     rfc_strict: bool = typer.Option(
         False, "--rfc-strict", help="Plain RFC 7644: user DELETE, all PATCH ops, all filters."
     ),
@@ -118,6 +128,8 @@ def serve(
             rfc_strict=rfc_strict,
             max_page_size=max_page_size,
             max_patch_operations=max_patch_operations,
+            max_create_members=max_create_members,
+            list_order=list_order,
             faults=Faults(
                 latency_ms=latency_ms,
                 jitter_ms=jitter_ms,

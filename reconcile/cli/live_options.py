@@ -41,12 +41,13 @@ from reconcile.live.network import CA_BUNDLE_ENV, NetworkSettings
 from reconcile.live.profiles import Profile
 from reconcile.live.secret import Secret
 from reconcile.live.snapshot import read_snapshot
+from reconcile.state_dir import STATE_DIR
 
 TARGET_ENV: Final = "RECONCILE_TARGET"
 TOKEN_ENV: Final = "TEAMVIEWER_TOKEN"
 RATE_LIMIT_ENV: Final = "RECONCILE_RATE_LIMIT"
 EMBEDDED: Final = "embedded"
-EMBEDDED_STATE_DIR: Final = Path(".reconcile")
+EMBEDDED_STATE_DIR: Final = STATE_DIR
 
 TARGET = typer.Option(
     None,

@@ -33,6 +33,7 @@ from reconcile.plan.render.drift import (
     render_drift_markdown,
     render_drift_text,
 )
+from reconcile.plan.wire import plan_to_json
 from reconcile.text import plural
 
 PATH = typer.Argument(Path("desired_state"), help="The desired-state folder (or one YAML file).")
@@ -145,7 +146,7 @@ def plan_command(
     emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
     if out is not None:
         try:
-            write_atomically(out, result.to_json())
+            write_atomically(out, plan_to_json(result))
         except OSError as exc:
             fail(f"cannot write the plan to {out} ({exc.strerror or exc}); check --out")
         stderr.print(f"saved the plan to {out}", markup=False, highlight=False)

@@ -14,6 +14,7 @@ from typing import Final
 from reconcile.cli.common import fail
 from reconcile.cli.live_options import cli_errors
 from reconcile.plan import Plan
+from reconcile.plan.wire import plan_from_json
 
 DEFAULT_DESIRED: Final = Path("desired_state")
 
@@ -63,5 +64,5 @@ def _read(plan_file: Path) -> Plan:
     except OSError as exc:
         fail(f"cannot read the plan file {plan_file} ({exc.strerror}); check --plan")
     with cli_errors():
-        saved = Plan.from_json(text)
+        saved = plan_from_json(text)
     return saved

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -19,10 +19,9 @@ from pydantic import BaseModel, ValidationError
 from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_diagnostics
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
 from reconcile.desired.model import Desired, Location
-from reconcile.desired.rules import GroupEntry, TenantEntry, UserEntry, build_desired
+from reconcile.desired.rules import Collected, GroupEntry, TenantEntry, UserEntry, build_desired
 from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import LineIndex, YamlMap, YamlSeq, read_yaml
-from reconcile.gcpause import cycle_collection_paused
 from reconcile.identity import email_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -38,24 +37,6 @@ class LoadResult:
     files: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class _Collected:
-    """What the files declare, in file order, before the cross-file rules run."""
-
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    tenant: list[TenantEntry] = field(default_factory=list)
-    users: list[UserEntry] = field(default_factory=list)
-    groups: list[GroupEntry] = field(default_factory=list)
-    # e-mails of users whose entry has errors: already reported, so not "undeclared" members
-    invalid_user_keys: set[str] = field(default_factory=set)
-    # (e-mail key, where) of those entries: still checked for duplicates, so that a run
-    # reports a duplicate e-mail even when one of the two entries has another error
-    invalid_users: list[tuple[str, Location]] = field(default_factory=list)
-
-    def error(self, location: Location | None, message: str) -> None:
-        self.diagnostics.append(Diagnostic(location, message))
-
-
 def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> LoadResult:
     """Load every `*.yaml`/`*.yml` under `path` (or the single file `path`).
 
@@ -63,13 +44,12 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     File names in diagnostics start with `path` as given (e.g. `desired_state/users/a.yaml`).
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
-    collected = _Collected()
+    collected = Collected()
     files = _discover(Path(path), collected)
-    with cycle_collection_paused():
-        for file_path, display in files:
-            _load_file(file_path, display, env, collected)
-        # The cross-file rules run even after file errors, so one run reports everything.
-        desired = build_desired(collected)
+    for file_path, display in files:
+        _load_file(file_path, display, env, collected)
+    # The cross-file rules run even after file errors, so one run reports everything.
+    desired = build_desired(collected)
     errors = [d for d in collected.diagnostics if d.severity == "error"]
     if errors:
         raise DesiredStateError(errors)
@@ -77,7 +57,7 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     return LoadResult(desired=desired, warnings=warnings, files=tuple(d for _, d in files))
 
 
-def _discover(path: Path, collected: _Collected) -> list[tuple[Path, str]]:
+def _discover(path: Path, collected: Collected) -> list[tuple[Path, str]]:
     """(file, display name) pairs in sorted order; hidden files and folders are skipped."""
     shown = PurePath(os.path.normpath(path)) if str(path) else PurePath(".")
     try:
@@ -102,7 +82,7 @@ def _discover(path: Path, collected: _Collected) -> list[tuple[Path, str]]:
     return [(file, str(shown.joinpath(*parts))) for parts, file in found]
 
 
-def _read_text(path: Path, display: str, collected: _Collected) -> str | None:
+def _read_text(path: Path, display: str, collected: Collected) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -133,7 +113,7 @@ def _read_text(path: Path, display: str, collected: _Collected) -> str | None:
         return None
 
 
-def _load_file(path: Path, display: str, env: Mapping[str, str], collected: _Collected) -> None:
+def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Collected) -> None:
     text = _read_text(path, display, collected)
     if text is None:
         return
@@ -165,7 +145,7 @@ def _validate(
     *,
     prefix: str,
     locate: Any,
-    collected: _Collected,
+    collected: Collected,
 ) -> Any:
     try:
         return model.model_validate(node)
@@ -178,7 +158,7 @@ def _validate(
 
 
 def _collect(
-    root: YamlMap, display: str, lines: LineIndex, locate: Any, collected: _Collected
+    root: YamlMap, display: str, lines: LineIndex, locate: Any, collected: Collected
 ) -> None:
     sections = sorted(FileSchema.model_fields)
     for key in root:
@@ -233,7 +213,7 @@ def _collect(
             _collect_groups(groups, lines, locate, collected)
 
 
-def _collect_groups(groups: YamlMap, lines: LineIndex, locate: Any, collected: _Collected) -> None:
+def _collect_groups(groups: YamlMap, lines: LineIndex, locate: Any, collected: Collected) -> None:
     for key, node in groups.items():
         checked = _validate(
             FileSchema, _single_group(groups, key), prefix="", locate=locate, collected=collected

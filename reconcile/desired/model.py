@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from reconcile.fingerprint import desired_fingerprint
+from reconcile.canonical import NUL, Record, digest, joined, rows
 from reconcile.identity import email_key
 
 
@@ -113,7 +113,11 @@ class Desired:
 
     def __post_init__(self) -> None:
         # Derived once, when the state is built; object.__setattr__ as the class is frozen.
-        object.__setattr__(self, "fingerprint", desired_fingerprint(self))
+        object.__setattr__(
+            self,
+            "fingerprint",
+            desired_state_digest(tenant=self.tenant, users=self.users, groups=self.groups),
+        )
 
     def __repr__(self) -> str:
         # A summary, like Live's: the full repr of a large state is slow and unreadable.
@@ -140,3 +144,37 @@ class Desired:
     def is_empty(self) -> bool:
         """R20: a plan from an empty desired state is refused at apply."""
         return not self.users and not self.groups
+
+
+def desired_state_digest(
+    *, tenant: Tenant, users: Mapping[str, DesiredUser], groups: Mapping[str, DesiredGroup]
+) -> str:
+    """The desired fingerprint (R21); `reconcile.fingerprint.desired_fingerprint` is the
+    public entry. The SSO customer id counts only as set / not set (a secret)."""
+    safety = tenant.safety
+    tenant_doc = [
+        tenant.sso_customer_id is not None,
+        tenant.manage_groups,
+        str(tenant.unmanaged_users),
+        tenant.enabled,
+        [safety.max_deactivations, safety.max_deactivation_percent, safety.max_group_deletions],
+    ]
+    users_blob = rows(
+        [
+            key,
+            u.email,
+            # Inline rather than helper calls: this runs for every declared user.
+            NUL if u.first_name is None else u.first_name,
+            NUL if u.last_name is None else u.last_name,
+            NUL if u.display_name is None else u.display_name,
+            "1" if u.suspended else "0",
+            "1" if u.password_expired else "0",
+            NUL if u.language is None else u.language,
+        ]
+        for key, u in sorted(users.items())
+    )
+    records: list[Record] = [
+        ([key, g.name, g.id, list(g.renamed_from), str(g.state)], joined(sorted(g.members)))
+        for key, g in sorted(groups.items())
+    ]
+    return digest(["desired", 2, tenant_doc], [(["users"], users_blob), *records])

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconcile.desired.diagnostics import Diagnostic
 from reconcile.desired.model import (
@@ -28,9 +28,6 @@ from reconcile.desired.model import (
 from reconcile.desired.schema import GroupSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq
 from reconcile.identity import email_key
-
-if TYPE_CHECKING:
-    from reconcile.desired.loader import _Collected
 
 MAX_SUGGESTED = 50  # typo suggestions cost a scan of all users: only for the first few
 
@@ -67,13 +64,32 @@ class GroupEntry:
         return self.value_location(name)
 
 
+@dataclass(slots=True)
+class Collected:
+    """What the files declare, in file order, before the cross-file rules run (the
+    loader fills it, `build_desired` merges it)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    tenant: list[TenantEntry] = field(default_factory=list)
+    users: list[UserEntry] = field(default_factory=list)
+    groups: list[GroupEntry] = field(default_factory=list)
+    # e-mails of users whose entry has errors: already reported, so not "undeclared" members
+    invalid_user_keys: set[str] = field(default_factory=set)
+    # (e-mail key, where) of those entries: still checked for duplicates, so that a run
+    # reports a duplicate e-mail even when one of the two entries has another error
+    invalid_users: list[tuple[str, Location]] = field(default_factory=list)
+
+    def error(self, location: Location | None, message: str) -> None:
+        self.diagnostics.append(Diagnostic(location, message))
+
+
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
     return text.strip() or None
 
 
-def build_desired(collected: _Collected) -> Desired:
+def build_desired(collected: Collected) -> Desired:
     """Merge the collected entries, appending every cross-file problem to `collected`."""
     report = collected.diagnostics
     tenant = _merge_tenant(collected.tenant, report)
@@ -195,8 +211,8 @@ def _merge_groups(
     groups: dict[str, DesiredGroup] = {}
     kept: list[GroupEntry] = []
     suggester = _MemberSuggester(users)
-    # Member as written -> the declared user's own key object (memberships repeat a lot).
-    # Sharing that one object lets the planner's million member lookups hit by identity.
+    # Member as written -> the declared user's own key object ("Shared objects" in
+    # plan/planner.py); the cache also saves re-keying addresses that repeat a lot.
     own_key = {key: key for key in users}
     keys: dict[str, str] = {}
     for entry in entries:
@@ -273,15 +289,31 @@ def _check_members(
     return members
 
 
+def _claim(claims: dict[str, GroupEntry], value: str, entry: GroupEntry) -> GroupEntry | None:
+    """The entry that claimed `value` first; None (and `entry` claims it) when none did."""
+    first = claims.get(value)
+    if first is None:
+        claims[value] = entry
+    return first
+
+
 def _check_names(
     entries: list[GroupEntry], groups: dict[str, DesiredGroup], report: list[Diagnostic]
 ) -> None:
+    """One group per name and per `id` pin; `renamed_from` names no other group."""
+    by_name = _check_unique_names_and_ids(entries, groups, report)
+    _check_renamed_from(entries, groups, by_name, report)
+
+
+def _check_unique_names_and_ids(
+    entries: list[GroupEntry], groups: dict[str, DesiredGroup], report: list[Diagnostic]
+) -> dict[str, GroupEntry]:
     by_name: dict[str, GroupEntry] = {}
     by_folded: dict[str, GroupEntry] = {}
     by_id: dict[str, GroupEntry] = {}
     for entry in entries:
         group = groups[entry.key]
-        other = by_name.get(group.name)
+        other = _claim(by_name, group.name, entry)
         if other is not None:
             _error(
                 report,
@@ -289,35 +321,35 @@ def _check_names(
                 f"group name '{group.name}' is used by groups '{other.key}' (at "
                 f"{other.location}) and '{entry.key}': TeamViewer group names must be unique",
             )
-        else:
-            by_name[group.name] = entry
-            folded = by_folded.get(group.name.casefold())
-            if folded is not None:
-                report.append(
-                    Diagnostic(
-                        entry.value_location("name"),
-                        f"group names '{groups[folded.key].name}' (at {folded.location}) and "
-                        f"'{group.name}' differ only by case: easy to confuse",
-                        "warning",
-                    )
+        elif (folded := _claim(by_folded, group.name.casefold(), entry)) is not None:
+            report.append(
+                Diagnostic(
+                    entry.value_location("name"),
+                    f"group names '{groups[folded.key].name}' (at {folded.location}) and "
+                    f"'{group.name}' differ only by case: easy to confuse",
+                    "warning",
                 )
-            else:
-                by_folded[group.name.casefold()] = entry
-        if group.id is not None:
-            pinned = by_id.get(group.id)
-            if pinned is not None:
-                _error(
-                    report,
-                    entry.value_location("id"),
-                    f"groups '{pinned.key}' (at {pinned.location}) and '{entry.key}' are both "
-                    f"pinned to id '{group.id}': one live group can back only one declared group",
-                )
-            else:
-                by_id[group.id] = entry
+            )
+        pinned = None if group.id is None else _claim(by_id, group.id, entry)
+        if pinned is not None:
+            _error(
+                report,
+                entry.value_location("id"),
+                f"groups '{pinned.key}' (at {pinned.location}) and '{entry.key}' are both "
+                f"pinned to id '{group.id}': one live group can back only one declared group",
+            )
+    return by_name
+
+
+def _check_renamed_from(
+    entries: list[GroupEntry],
+    groups: dict[str, DesiredGroup],
+    by_name: dict[str, GroupEntry],
+    report: list[Diagnostic],
+) -> None:
     former: dict[str, GroupEntry] = {}
     for entry in entries:
-        group = groups[entry.key]
-        for index, old in enumerate(group.renamed_from):
+        for index, old in enumerate(groups[entry.key].renamed_from):
             where = entry.item_location("renamed_from", index)
             owner = by_name.get(old)
             if owner is not None and owner.key != entry.key:
@@ -335,7 +367,7 @@ def _check_names(
                         "warning",
                     )
                 )
-            claimed = former.get(old)
+            claimed = _claim(former, old, entry)
             if claimed is not None and claimed.key != entry.key:
                 _error(
                     report,
@@ -345,5 +377,3 @@ def _check_names(
                 )
             elif claimed is not None:
                 _error(report, where, f"'{old}' is listed twice in renamed_from: remove one")
-            else:
-                former[old] = entry

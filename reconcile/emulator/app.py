@@ -65,7 +65,7 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self.store = Store(db_path=config.db_path)
+        self.store = Store(db_path=config.db_path, list_order=config.list_order)
         self.faults = FaultState(config.faults)
         self.log = RequestLog()
         self.users = Users(
@@ -79,6 +79,7 @@ class Emulator:
             rfc_strict=config.rfc_strict,
             max_page_size=config.max_page_size,
             max_patch_operations=config.max_patch_operations,
+            max_create_members=config.max_create_members,
         )
 
     def scopes(self, authorization: str | None) -> frozenset[str] | None:

@@ -21,6 +21,11 @@ DEFAULT_MAX_PAGE_SIZE = 1000
 # Counted per member value in a group PATCH (see docs/emulator.md); the engine chunks
 # member changes past this limit.
 DEFAULT_MAX_PATCH_OPERATIONS = 1000
+# The orders a listing can be served in. "creation" is what the engine relies on when a
+# tenant grows while it is read (new resources appear only after the ones already listed);
+# "name" is another stable order, in which a new resource can land on a page already read,
+# so that the engine's re-read and refusal path can be tested.
+LIST_ORDERS = ("creation", "name")
 
 
 class ConfigError(ValueError):
@@ -84,6 +89,8 @@ class EmulatorConfig:
     tokens: bearer token -> scopes ("read", "write"). The control API needs "write".
     db_path: SQLite file, or None for a private in-memory database.
     rfc_strict: turn the TeamViewer quirks off (plain RFC 7644 behaviour).
+    max_create_members: most members a group POST or PUT may carry (None: no limit).
+    list_order: "creation" (the default, like TeamViewer) or "name" (see LIST_ORDERS).
     """
 
     tokens: Mapping[str, frozenset[str]]
@@ -91,6 +98,8 @@ class EmulatorConfig:
     rfc_strict: bool = False
     max_page_size: int = DEFAULT_MAX_PAGE_SIZE
     max_patch_operations: int = DEFAULT_MAX_PATCH_OPERATIONS
+    max_create_members: int | None = None
+    list_order: str = "creation"
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
@@ -98,6 +107,10 @@ class EmulatorConfig:
             raise ConfigError("max_page_size must be >= 1")
         if self.max_patch_operations < 1:
             raise ConfigError("max_patch_operations must be >= 1")
+        if self.max_create_members is not None and self.max_create_members < 1:
+            raise ConfigError("max_create_members must be >= 1 (or unset for no limit)")
+        if self.list_order not in LIST_ORDERS:
+            raise ConfigError(f"list_order must be one of {', '.join(LIST_ORDERS)}")
         for token, scopes in self.tokens.items():
             if not token:
                 raise ConfigError("tokens: an empty token is not allowed")
@@ -112,5 +125,7 @@ class EmulatorConfig:
         return (
             f"EmulatorConfig(tokens=<{len(self.tokens)} hidden>, db_path={self.db_path!r}, "
             f"rfc_strict={self.rfc_strict}, max_page_size={self.max_page_size}, "
-            f"max_patch_operations={self.max_patch_operations}, faults={self.faults!r})"
+            f"max_patch_operations={self.max_patch_operations}, "
+            f"max_create_members={self.max_create_members}, list_order={self.list_order!r}, "
+            f"faults={self.faults!r})"
         )

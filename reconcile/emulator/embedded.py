@@ -20,6 +20,7 @@ from reconcile.emulator.app import create_app
 from reconcile.emulator.config import READ, WRITE, EmulatorConfig
 from reconcile.emulator.seed import parse_seed
 from reconcile.emulator.store import Store
+from reconcile.state_dir import STATE_DIR
 
 DB_NAME = "embedded.sqlite3"
 BASE_URL = "http://embedded/scim/v2"
@@ -49,7 +50,7 @@ def _seed_if_new(store: Store) -> None:
         )
 
 
-def open_embedded(*, state_dir: Path = Path(".reconcile")) -> EmbeddedTarget:
+def open_embedded(*, state_dir: Path = STATE_DIR) -> EmbeddedTarget:
     """The demo tenant on `state_dir/embedded.sqlite3`, seeded on first use."""
     state_dir.mkdir(parents=True, exist_ok=True)
     ignore = state_dir / ".gitignore"

@@ -58,6 +58,7 @@ class Groups:
     rfc_strict: bool
     max_page_size: int
     max_patch_operations: int
+    max_create_members: int | None = None
 
     def render(
         self, group: GroupRow, base_url: str, *, names: Mapping[str, str | None] | None
@@ -155,10 +156,20 @@ class Groups:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
             raise invalid_value(f"members must be existing user ids; unknown: {shown}")
 
+    def _check_size(self, members: list[str], *, verb: str) -> None:
+        limit = self.max_create_members
+        if limit is not None and len(members) > limit:
+            raise ScimError(
+                413,
+                f"this group {verb} carries {len(members)} members; the limit is {limit} per"
+                " request: send the rest with PATCH",
+            )
+
     def create(self, body: dict[str, Any]) -> GroupRow:
         self._check_schemas(body)
         name = self._name(body.get("displayName"))
         members = _member_ids(body.get("members") or [])
+        self._check_size(members, verb="create")
         external = body.get("externalId")
         if external is not None and not isinstance(external, str):
             raise invalid_value("externalId must be a string")
@@ -170,6 +181,7 @@ class Groups:
         self._check_schemas(body)
         name = self._name(body.get("displayName"))
         members = _member_ids(body.get("members") or [])
+        self._check_size(members, verb="replace")
         with self.store.locked():
             group = self.get(group_id)
             self._check_members(members)

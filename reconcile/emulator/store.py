@@ -109,8 +109,12 @@ class SeedError(ValueError):
 
 
 class Store:
-    def __init__(self, *, db_path: str | None) -> None:
+    def __init__(self, *, db_path: str | None, list_order: str = "creation") -> None:
         self.db_path = db_path
+        # Listings are in creation order (`seq`), as TeamViewer's appear to be; "name" sorts
+        # by display name instead (ties by creation), a stable order that new resources
+        # can enter in the middle of.
+        self._order = "seq" if list_order == "creation" else "display_name, seq"
         if db_path is not None:
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
@@ -196,7 +200,7 @@ class Store:
     def list_users(self, *, offset: int = 0, limit: int | None = None) -> list[UserRow]:
         with self.lock:
             rows = self.conn.execute(
-                f"SELECT {self._USER_COLS} FROM users ORDER BY seq LIMIT ? OFFSET ?",
+                f"SELECT {self._USER_COLS} FROM users ORDER BY {self._order} LIMIT ? OFFSET ?",
                 (-1 if limit is None else limit, offset),
             ).fetchall()
         return [self._user(r) for r in rows]
@@ -340,12 +344,13 @@ class Store:
         limit: int | None = None,
         with_members: bool = True,
     ) -> list[GroupRow]:
-        """A window of groups in creation order."""
+        """A window of groups in the store's list order."""
         with self.lock:
             groups = [
                 self._group(r)
                 for r in self.conn.execute(
-                    f"SELECT {self._GROUP_COLS} FROM groups ORDER BY seq LIMIT ? OFFSET ?",
+                    f"SELECT {self._GROUP_COLS} FROM groups ORDER BY {self._order}"
+                    " LIMIT ? OFFSET ?",
                     (-1 if limit is None else limit, offset),
                 )
             ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 
-from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import IncompleteListingError, LiveStateError
 from reconcile.live.gate import PriorityGate
@@ -48,14 +47,10 @@ async def fetch_live(
 
 async def _read_once(client: ScimClient, speculate: list[int]) -> Live:
     gate = PriorityGate(client.max_concurrency)  # the two listings take turns (gate.py)
-    # Parsing 100k users and 1M members allocates millions of objects; every full pass of
-    # the cycle collector over them (0.1-0.2 s each, a dozen per read) stalls the event
-    # loop while answers wait to be read and the next pages wait to be requested.
-    with cycle_collection_paused():
-        users = asyncio.ensure_future(client.list_users(speculate=speculate[0], gate=gate))
-        groups = asyncio.ensure_future(client.list_groups(speculate=speculate[1], gate=gate))
-        await gather_all([users, groups])  # the first failure cancels the other listing
-        return check_live(users=users.result(), groups=groups.result())
+    users = asyncio.ensure_future(client.list_users(speculate=speculate[0], gate=gate))
+    groups = asyncio.ensure_future(client.list_groups(speculate=speculate[1], gate=gate))
+    await gather_all([users, groups])  # the first failure cancels the other listing
+    return check_live(users=users.result(), groups=groups.result())
 
 
 def check_live(*, users: list[LiveUser], groups: list[LiveGroup]) -> Live:
@@ -68,8 +63,8 @@ def check_live(*, users: list[LiveUser], groups: list[LiveGroup]) -> Live:
     live = Live.build(users=users, groups=groups)
     known = set(live.users_by_id)
     for group in live.groups:  # sorted by id
-        # Set against set, and the ids are interned when parsed (see wire.py): this hits
-        # by identity, twice as fast as `known.issuperset(...)`.
+        # Set against set; member ids are their users' own id objects ("Shared objects"
+        # in plan/planner.py), so this compares pointers.
         if not group.member_ids <= known:
             unknown = sorted(group.member_ids - known)
             raise IncompleteListingError(

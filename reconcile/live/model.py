@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from types import MappingProxyType
 
-from reconcile.fingerprint import live_fingerprint, live_members_blob, live_user_row
+from reconcile.canonical import ROW, Record, digest, live_members_blob, live_user_row, rows
 from reconcile.identity import email_key
 
 _ID = attrgetter("id")
@@ -25,7 +25,7 @@ class LiveUser:
     active: bool
     # R1's identity, derived once: the fetch and the planner read it for every user.
     key: str = field(init=False, repr=False, compare=False)
-    # This user's part of the live fingerprint (R21), derived once (see fingerprint.py).
+    # This user's part of the live fingerprint (R21), derived once (see canonical.py).
     fingerprint_row: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -73,10 +73,12 @@ class Live:
             "groups_by_name",
             MappingProxyType({k: tuple(v) for k, v in by_name.items()}),
         )
-        object.__setattr__(self, "fingerprint", live_fingerprint(self))
+        object.__setattr__(
+            self, "fingerprint", live_state_digest(users=self.users, groups=self.groups)
+        )
 
     def __repr__(self) -> str:
-        # A summary: the default repr of 100k users takes seconds, and Python 3.11's
+        # A summary: the default repr of a large state is slow to build, and Python 3.11's
         # asyncio.run builds it on its way out whenever the main task returns a Live.
         return f"Live({len(self.users)} users, {len(self.groups)} groups, {self.fingerprint[:12]})"
 
@@ -84,3 +86,20 @@ class Live:
     def build(cls, *, users: Iterable[LiveUser] = (), groups: Iterable[LiveGroup] = ()) -> Live:
         """Sorted by id so that equal states compare and fingerprint equal."""
         return cls(users=tuple(sorted(users, key=_ID)), groups=tuple(sorted(groups, key=_ID)))
+
+
+def live_state_digest(*, users: Iterable[LiveUser], groups: Iterable[LiveGroup]) -> str:
+    """The live fingerprint (R21) from the parts each user and group derived when built;
+    `reconcile.fingerprint.live_fingerprint` is the public entry."""
+    users_by_id = sorted(users, key=_ID)
+    parts = [u.fingerprint_row for u in users_by_id if u.fingerprint_row is not None]
+    if len(parts) == len(users_by_id):
+        users_blob = ROW.join(parts)
+    else:  # a value holds a separator: the same JSON as `rows` falls back to
+        users_blob = rows(
+            [u.id, u.email, u.display_name, "1" if u.active else "0"] for u in users_by_id
+        )
+    records: list[Record] = [
+        ([g.id, g.name], g.fingerprint_members) for g in sorted(groups, key=_ID)
+    ]
+    return digest(["live", 2], [(["users"], users_blob), *records])

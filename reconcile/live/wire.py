@@ -175,8 +175,7 @@ class GroupResource(_Incoming):
     members: list[MemberIn] | None = None
 
     def to_live(self) -> LiveGroup:
-        # Interned, like user ids: each member id is then the very object of the user's
-        # id, and the planner's million member comparisons hit by identity.
+        # Interned, like user ids: "Shared objects" in plan/planner.py.
         return LiveGroup(
             id=self.id,
             name=self.display_name,

@@ -1,12 +1,21 @@
 """The planner (pure), operation types, safety gates and renderers.
 
 plan(desired, live, policy) -> Plan      reconcile.plan.planner
-Plan.to_json() / Plan.from_json(text)    the versioned JSON contract (docs/plan-format.md)
+plan_to_json(plan) / plan_from_json(text)  the versioned JSON contract (docs/plan-format.md)
 render_text / render_markdown / render_json
+check_applicable(fresh=, saved=, override=) -> ApplicablePlan  R20/R21, before apply_plan
 """
 
 from reconcile.fingerprint import desired_fingerprint, live_fingerprint
-from reconcile.plan.errors import Diagnostic, PlanError, PlanFileError, PlanningError
+from reconcile.plan.errors import (
+    Diagnostic,
+    NotApplicable,
+    PlanError,
+    PlanFileError,
+    PlanningError,
+    StalePlan,
+    UnsafePlan,
+)
 from reconcile.plan.model import (
     FORMAT_VERSION,
     PHASES,
@@ -16,7 +25,6 @@ from reconcile.plan.model import (
     DeleteGroup,
     Gate,
     GateResult,
-    GroupOperation,
     MemberRef,
     Notice,
     NoticeKind,
@@ -26,36 +34,43 @@ from reconcile.plan.model import (
     Summary,
     UpdateGroup,
     UpdateUser,
-    UserOperation,
 )
 from reconcile.plan.planner import Policy, plan
+from reconcile.plan.safety import ApplicablePlan, Override, check_applicable
+from reconcile.plan.wire import plan_from_json, plan_to_json
 
 __all__ = [
     "FORMAT_VERSION",
     "PHASES",
     "Action",
+    "ApplicablePlan",
     "CreateGroup",
     "CreateUser",
     "DeleteGroup",
     "Diagnostic",
     "Gate",
     "GateResult",
-    "GroupOperation",
     "MemberRef",
+    "NotApplicable",
     "Notice",
     "NoticeKind",
     "Operation",
+    "Override",
     "Phase",
     "Plan",
     "PlanError",
     "PlanFileError",
     "PlanningError",
     "Policy",
+    "StalePlan",
     "Summary",
+    "UnsafePlan",
     "UpdateGroup",
     "UpdateUser",
-    "UserOperation",
+    "check_applicable",
     "desired_fingerprint",
     "live_fingerprint",
     "plan",
+    "plan_from_json",
+    "plan_to_json",
 ]

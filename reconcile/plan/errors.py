@@ -4,7 +4,10 @@
     └── PlanError             base: anything in `reconcile.plan` that refuses to go on
          ├── PlanningError    the inputs cannot be planned (R7 ambiguity, name conflicts,
          │                    undeclared members); carries one Diagnostic per problem
-         └── PlanFileError    a saved plan file is not a valid plan of this format version
+         ├── PlanFileError    a saved plan file is not a valid plan of this format version
+         └── NotApplicable    `check_applicable` refused the plan; nothing was changed
+              ├── StalePlan   R21: a saved plan no longer equals the fresh plan
+              └── UnsafePlan  R20: the plan is over a safety gate and not overridden
 
 Messages say where the problem is and what to do; they never contain secrets.
 """
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from reconcile.desired.model import Location
 from reconcile.errors import ReconcileError
+from reconcile.plan.model import Gate, GateResult, Plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +61,51 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
 
 class PlanFileError(PlanError):
     """A saved plan file cannot be read back; re-create it with `reconcile plan --out`."""
+
+
+class NotApplicable(PlanError):
+    """`check_applicable` refused the plan (exit 3 on the command line); nothing ran."""
+
+
+class StalePlan(NotApplicable):
+    """R21: the saved plan is not the plan that planning now gives; `fresh` is that plan."""
+
+    def __init__(self, *, problems: tuple[str, ...], fresh: Plan) -> None:
+        self.problems = problems
+        self.fresh = fresh
+        super().__init__(
+            f"refusing the saved plan: {'; '.join(problems)}; review the fresh plan, then "
+            "apply it or save it again with `reconcile plan --out` (R21)"
+        )
+
+
+class UnsafePlan(NotApplicable):
+    """R20: the plan is over one or more safety gates that the override does not cover."""
+
+    def __init__(self, *, plan: Plan, failed: tuple[GateResult, ...]) -> None:
+        self.plan = plan
+        self.failed = failed
+        super().__init__("\n".join((*self.refusals, self.advice)))
+
+    @property
+    def refusals(self) -> tuple[str, ...]:
+        """One sentence per gate: which gate, what was counted, against what limit."""
+        return tuple(
+            f"safety gate {gate.gate} refused the plan: {gate.detail} "
+            f"(value {gate.value}, limit {gate.limit})"
+            for gate in self.failed
+        )
+
+    @property
+    def advice(self) -> str:
+        if any(gate.gate is Gate.EMPTY_DESIRED for gate in self.failed):
+            what = (
+                "check that PATH is the right folder; if emptying it is intended, pass "
+                "--allow-mass-change"
+            )
+        else:
+            what = (
+                "if this is intended, raise the limit under tenant.safety in the desired "
+                "state, or pass --allow-mass-change to override the gates for this run"
+            )
+        return f"nothing was changed; {what}."

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
+from reconcile.audit import EventType
 from reconcile.identity import email_key
 
 FORMAT_VERSION = 1
@@ -22,6 +23,20 @@ class Action(StrEnum):
     UPDATE_USER = "update_user"
     CREATE_GROUP = "create_group"
     UPDATE_GROUP = "update_group"
+    DELETE_GROUP = "delete_group"
+
+
+class Kind(StrEnum):
+    """What an operation does, in the order reports list them. Deactivations and
+    reactivations are update_user operations, their own kinds because they change who
+    can sign in."""
+
+    CREATE_USER = "create_user"
+    REACTIVATE_USER = "reactivate_user"
+    UPDATE_USER = "update_user"
+    CREATE_GROUP = "create_group"
+    UPDATE_GROUP = "update_group"
+    DEACTIVATE_USER = "deactivate_user"
     DELETE_GROUP = "delete_group"
 
 
@@ -75,6 +90,52 @@ class _Ordered:
         return (self.phase.order, _ACTION_ORDER[self.action], self.key)
 
 
+class _HasEmail(Protocol):
+    @property
+    def email(self) -> str: ...
+
+
+class _HasKey(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+class _UserOperation(_Ordered):
+    """What every user operation says about its subject: the user, by e-mail."""
+
+    __slots__ = ()
+
+    @property
+    def key(self: _HasEmail) -> str:
+        return email_key(self.email)
+
+    @property
+    def subject(self: _HasEmail) -> str:
+        """The user's e-mail (audit events, apply outcomes)."""
+        return self.email
+
+    @property
+    def subject_label(self: _HasEmail) -> str:
+        """The subject as reports show it."""
+        return self.email
+
+
+class _GroupOperation(_Ordered):
+    """What every group operation says about its subject: the group, by declared key."""
+
+    __slots__ = ()
+
+    @property
+    def subject(self: _HasKey) -> str:
+        """The group's declared key (audit events, apply outcomes)."""
+        return self.key
+
+    @property
+    def subject_label(self: _HasKey) -> str:
+        """The subject as reports show it: `group KEY`."""
+        return f"group {self.key}"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class MemberRef:
     """A user referenced by a group operation: by e-mail, with the live id when known.
@@ -92,10 +153,12 @@ class MemberRef:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateUser(_Ordered):
+class CreateUser(_UserOperation):
     """R2: a bound user who should be active and does not exist live."""
 
     action: ClassVar[Action] = Action.CREATE_USER
+    kind: ClassVar[Kind] = Kind.CREATE_USER
+    audit_event: ClassVar[EventType] = EventType.USER_CREATE
     email: str
     display_name: str  # the effective name (R14)
     first_name: str | None = None
@@ -107,13 +170,9 @@ class CreateUser(_Ordered):
     def phase(self) -> Phase:
         return Phase.CREATE_USERS
 
-    @property
-    def key(self) -> str:
-        return email_key(self.email)
-
 
 @dataclass(frozen=True, slots=True)
-class UpdateUser(_Ordered):
+class UpdateUser(_UserOperation):
     """One write for a changed user (R18): a rename, a (re)activation, or both.
 
     `display_name` and `active` are `(before, after)` pairs, None when unchanged.
@@ -141,15 +200,23 @@ class UpdateUser(_Ordered):
         return Phase.DEACTIVATE_USERS if self.is_deactivation else Phase.UPDATE_USERS
 
     @property
-    def key(self) -> str:
-        return email_key(self.email)
+    def kind(self) -> Kind:
+        if self.is_deactivation:
+            return Kind.DEACTIVATE_USER
+        return Kind.REACTIVATE_USER if self.is_reactivation else Kind.UPDATE_USER
+
+    @property
+    def audit_event(self) -> EventType:
+        return EventType.USER_DEPROVISION if self.is_deactivation else EventType.USER_UPDATE
 
 
 @dataclass(frozen=True, slots=True)
-class CreateGroup(_Ordered):
+class CreateGroup(_GroupOperation):
     """A declared present group with members and no live match; carries its members (R18)."""
 
     action: ClassVar[Action] = Action.CREATE_GROUP
+    kind: ClassVar[Kind] = Kind.CREATE_GROUP
+    audit_event: ClassVar[EventType] = EventType.GROUP_CREATE
     key: str
     name: str
     members: tuple[MemberRef, ...] = ()
@@ -161,10 +228,12 @@ class CreateGroup(_Ordered):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateGroup(_Ordered):
+class UpdateGroup(_GroupOperation):
     """One PATCH per managed group: rename (R8), then adds, then removals (R12, R19)."""
 
     action: ClassVar[Action] = Action.UPDATE_GROUP
+    kind: ClassVar[Kind] = Kind.UPDATE_GROUP
+    audit_event: ClassVar[EventType] = EventType.GROUP_UPDATE
     key: str
     id: str
     name: str  # the name after this operation
@@ -179,10 +248,12 @@ class UpdateGroup(_Ordered):
 
 
 @dataclass(frozen=True, slots=True)
-class DeleteGroup(_Ordered):
+class DeleteGroup(_GroupOperation):
     """R9: a declared group with `state: deleted` that still exists live."""
 
     action: ClassVar[Action] = Action.DELETE_GROUP
+    kind: ClassVar[Kind] = Kind.DELETE_GROUP
+    audit_event: ClassVar[EventType] = EventType.GROUP_DELETE
     key: str
     id: str
     name: str
@@ -194,8 +265,6 @@ class DeleteGroup(_Ordered):
 
 
 Operation = CreateUser | UpdateUser | CreateGroup | UpdateGroup | DeleteGroup
-UserOperation = CreateUser | UpdateUser
-GroupOperation = CreateGroup | UpdateGroup | DeleteGroup
 
 
 class NoticeKind(StrEnum):
@@ -365,16 +434,3 @@ class Plan:
 
     def notices_of(self, kind: NoticeKind) -> tuple[Notice, ...]:
         return tuple(n for n in self.notices if n.kind is kind)
-
-    def to_json(self) -> str:
-        """The versioned JSON contract (docs/plan-format.md): sorted keys, stable bytes."""
-        from reconcile.plan.wire import plan_to_json
-
-        return plan_to_json(self)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> Plan:
-        """Read a saved plan back; raises PlanFileError when it is not a valid plan."""
-        from reconcile.plan.wire import plan_from_json
-
-        return plan_from_json(text)

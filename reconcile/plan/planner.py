@@ -3,6 +3,16 @@
 No I/O, no clock, no randomness: the same inputs in any order give the same Plan.
 Rules are cited by their DESIGN.md numbers. The hot loops (100k users, 1M memberships)
 use set operations in C rather than per-member Python code.
+
+Shared objects (what the planner expects of its inputs, for speed only; results never
+depend on it). Comparing two str objects is a pointer check when they are the same
+object, a character compare otherwise; the planner's million member look-ups rely on
+the former:
+- desired side: every `DesiredGroup.members` entry is the very key object of its
+  declared user in `Desired.users` (the loader's `rules._merge_groups` shares them);
+- live side: every `LiveGroup.member_ids` entry is the very id object of its user in
+  `Live.users` (the fetch and the snapshot reader intern ids, `sys.intern`).
+tests/unit/plan/test_shared_objects.py asserts both for every way a state is built.
 """
 
 from __future__ import annotations
@@ -14,7 +24,6 @@ from types import MappingProxyType
 from typing import TypeVar, cast
 
 from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
-from reconcile.gcpause import cycle_collection_paused
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan.errors import Diagnostic, PlanningError
 from reconcile.plan.model import (
@@ -65,8 +74,8 @@ Token = str | _Pending
 def _lookup(table: dict[str, Token], keys: Sequence[str]) -> tuple[Token, ...]:
     """(table[k] for k in keys) in one C-level call (itemgetter), not a Python loop.
 
-    `table` must be a plain dict: through a dict subclass the same lookups take about
-    twice as long. A key not in the table raises KeyError.
+    `table` must be a plain dict: a dict subclass sends every lookup down a slower path
+    (see BENCHMARKS.md). A key not in the table raises KeyError.
     """
     if len(keys) > 1:
         return cast(tuple[Token, ...], itemgetter(*keys)(table))
@@ -96,20 +105,19 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     Raises PlanningError when the inputs cannot be planned safely (R7 ambiguity, group
     name conflicts, group members that are not declared users).
     """
-    with cycle_collection_paused():  # first, so that no collection starts in here
-        policy = policy or Policy()
-        operations, notices = _Planner(desired, live).run()
-        if desired.tenant.sso_customer_id and not policy.sso_extension:
-            notices.append(Notice(NoticeKind.SSO_NOT_SENT, "tenant.sso_customer_id", SSO_NOT_SENT))
-        ops = tuple(sorted(operations, key=lambda op: op.sort_key))
-        return Plan(
-            target=policy.target,
-            live_fingerprint=live.fingerprint,
-            desired_fingerprint=desired.fingerprint,
-            operations=ops,
-            notices=tuple(sorted(notices)),
-            safety=compute_safety(desired=desired, live=live, operations=ops),
-        )
+    policy = policy or Policy()
+    operations, notices = _Planner(desired, live).run()
+    if desired.tenant.sso_customer_id and not policy.sso_extension:
+        notices.append(Notice(NoticeKind.SSO_NOT_SENT, "tenant.sso_customer_id", SSO_NOT_SENT))
+    ops = tuple(sorted(operations, key=lambda op: op.sort_key))
+    return Plan(
+        target=policy.target,
+        live_fingerprint=live.fingerprint,
+        desired_fingerprint=desired.fingerprint,
+        operations=ops,
+        notices=tuple(sorted(notices)),
+        safety=compute_safety(desired=desired, live=live, operations=ops),
+    )
 
 
 SSO_NOT_SENT = (
@@ -136,7 +144,7 @@ class _Planner:
         self.desired = desired
         self.live = live
         self.tenant = desired.tenant
-        # Plain dict copies: lookups are measurably faster than through mapping proxies.
+        # Plain dict copies: lookups through a mapping proxy take a slower path.
         self.declared: dict[str, DesiredUser] = _plain_dict(desired.users)
         self.live_by_key: dict[str, LiveUser] = _plain_dict(live.users_by_email)
         self.token_of: dict[str, Token] = {}  # declared key -> live id, else _Pending
@@ -194,9 +202,8 @@ class _Planner:
             else:
                 token = table[key] = _Pending(key)
                 pending.add(token)
-        # Each group's members are translated straight through the table, in C; the
-        # loader makes every member the very key object of its declared user, so the
-        # million lookups compare by identity, not by text.
+        # Each group's members are translated straight through the table, in C (members
+        # are their users' own key objects: "Shared objects" above).
         group_tokens = self.group_tokens
         undeclared: list[str] = []
         for key, group in self.desired.groups.items():
@@ -320,7 +327,7 @@ class _Planner:
         users_by_id = _plain_dict(self.live.users_by_id)
         for key, user in self.declared.items():
             token = token_of[key]
-            # A str token is the live id (same object as the index key: a cheap lookup).
+            # A str token is the live id (the index key's own object: "Shared objects").
             current = users_by_id[token] if type(token) is str else None
             is_bound = token in bound
             want_active = is_bound and user.should_be_active  # R3

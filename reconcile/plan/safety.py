@@ -1,12 +1,22 @@
-"""R20 safety gates: computed by the planner, enforced by apply (exit 3 unless overridden)."""
+"""R20 safety gates and R21 staleness: computed by the planner, enforced by the library.
+
+    compute_safety(...)                        the gates of a plan (the planner calls it)
+    check_applicable(fresh=, saved=, override=) -> ApplicablePlan, or StalePlan/UnsafePlan
+    apply_plan(checked, ...)                   (reconcile.apply) runs only an ApplicablePlan
+
+The command line only maps the two refusals to exit 3; any other caller of the library
+gets the same protection.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from reconcile.desired.model import Desired
 from reconcile.live.model import Live
-from reconcile.plan.model import DeleteGroup, Gate, GateResult, Operation, UpdateUser
+from reconcile.plan.errors import StalePlan, UnsafePlan
+from reconcile.plan.model import DeleteGroup, Gate, GateResult, Operation, Plan, UpdateUser
 from reconcile.text import plural
 
 # Like octoDNS's minimum of 10 existing records: below this many active users a
@@ -76,3 +86,76 @@ def compute_safety(
             ),
         ),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Override:
+    """What the operator allows past the R20 gates for one run (from command-line flags).
+
+    `all_gates` is `--allow-mass-change`: every gate, the empty desired state included.
+    Narrower overrides (e.g. up to N deactivations) become further fields here;
+    `covers` is the one place that decides whether a failed gate is overridden.
+    """
+
+    all_gates: bool = False
+
+    def covers(self, gate: GateResult) -> bool:
+        return self.all_gates
+
+
+NO_OVERRIDE = Override()
+
+_ISSUED = object()  # only check_applicable makes ApplicablePlan values
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicablePlan:
+    """A plan that passed `check_applicable`: the only thing `apply_plan` runs.
+
+    `overridden` lists the failed gates the override let through, for warnings.
+    """
+
+    plan: Plan
+    overridden: tuple[GateResult, ...]
+    _issued_by: object = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._issued_by is not _ISSUED:
+            raise TypeError("an ApplicablePlan comes from check_applicable(...) only")
+
+
+def check_applicable(
+    *, fresh: Plan, saved: Plan | None = None, override: Override = NO_OVERRIDE
+) -> ApplicablePlan:
+    """The plan to apply (`saved` if given, else `fresh`), checked against R21 and R20.
+
+    `fresh` is planned just now from the desired state and the live state read just now.
+    A saved plan is accepted only when it is that very plan (same target, fingerprints and
+    operations), else StalePlan. The gates are judged on `fresh`, never on the saved
+    file's own safety block (anyone could edit it): a failed gate the override does not
+    cover raises UnsafePlan. A plan without operations changes nothing and always passes.
+    """
+    chosen = fresh if saved is None else _same_as_fresh(saved, fresh)
+    if not chosen.has_changes:
+        return ApplicablePlan(chosen, (), _ISSUED)
+    failed = fresh.failed_gates
+    refused = tuple(gate for gate in failed if not override.covers(gate))
+    if refused:
+        raise UnsafePlan(plan=chosen, failed=refused)
+    return ApplicablePlan(chosen, failed, _ISSUED)
+
+
+def _same_as_fresh(saved: Plan, fresh: Plan) -> Plan:
+    """R21: the saved plan, when planning now gives the very same plan."""
+    problems = []
+    if saved.target != fresh.target:
+        problems.append(f"it was made for {saved.target}, not {fresh.target}")
+    if saved.live_fingerprint != fresh.live_fingerprint:
+        problems.append("the live state changed since it was made")
+    if saved.desired_fingerprint != fresh.desired_fingerprint:
+        problems.append("the desired state changed since it was made")
+    if saved.operations != fresh.operations and not problems:
+        problems.append("planning now gives different operations")
+    if problems:
+        raise StalePlan(problems=tuple(problems), fresh=fresh)
+    return saved

@@ -9,7 +9,7 @@ then converts to the Plan dataclasses.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,41 +48,44 @@ def operation_to_dict(op: Operation) -> dict[str, Any]:
         "phase": op.phase.value,
         "reasons": list(op.reasons),
     }
-    if isinstance(op, CreateUser):
-        doc.update(
-            email=op.email,
-            display_name=op.display_name,
-            first_name=op.first_name,
-            last_name=op.last_name,
-            language=op.language,
-        )
-    elif isinstance(op, UpdateUser):
-        changes: dict[str, list[Any]] = {}
-        if op.display_name is not None:
-            changes["display_name"] = list(op.display_name)
-        if op.active is not None:
-            changes["active"] = list(op.active)
-        doc.update(email=op.email, id=op.id, changes=changes)
-    elif isinstance(op, CreateGroup):
-        doc.update(
-            key=op.key,
-            name=op.name,
-            members=_emails(op.members),
-            user_ids=_user_ids(op.members),
-        )
-    elif isinstance(op, UpdateGroup):
-        doc.update(
-            key=op.key,
-            id=op.id,
-            name=op.name,
-            add_members=_emails(op.add_members),
-            remove_members=_emails(op.remove_members),
-            user_ids=_user_ids(op.add_members, op.remove_members),
-        )
-        if op.rename is not None:
-            doc["rename"] = list(op.rename)
-    else:
-        doc.update(key=op.key, id=op.id, name=op.name)
+    match op:
+        case CreateUser():
+            doc.update(
+                email=op.email,
+                display_name=op.display_name,
+                first_name=op.first_name,
+                last_name=op.last_name,
+                language=op.language,
+            )
+        case UpdateUser():
+            changes: dict[str, list[Any]] = {}
+            if op.display_name is not None:
+                changes["display_name"] = list(op.display_name)
+            if op.active is not None:
+                changes["active"] = list(op.active)
+            doc.update(email=op.email, id=op.id, changes=changes)
+        case CreateGroup():
+            doc.update(
+                key=op.key,
+                name=op.name,
+                members=_emails(op.members),
+                user_ids=_user_ids(op.members),
+            )
+        case UpdateGroup():
+            doc.update(
+                key=op.key,
+                id=op.id,
+                name=op.name,
+                add_members=_emails(op.add_members),
+                remove_members=_emails(op.remove_members),
+                user_ids=_user_ids(op.add_members, op.remove_members),
+            )
+            if op.rename is not None:
+                doc["rename"] = list(op.rename)
+        case DeleteGroup():
+            doc.update(key=op.key, id=op.id, name=op.name)
+        case _:
+            assert_never(op)
     return doc
 
 

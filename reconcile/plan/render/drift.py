@@ -12,50 +12,21 @@ from typing import Any
 
 from reconcile.plan.model import (
     FORMAT_VERSION,
-    CreateUser,
+    Kind,
     Notice,
     NoticeKind,
     Operation,
     Plan,
-    UpdateUser,
 )
 from reconcile.plan.render.markdown import MAX_COMMENT_CHARS, add_sections, code, escape
 from reconcile.plan.render.text import build_text
 from reconcile.plan.wire import operation_to_dict, summary_to_dict
 
-# Kinds in report order; deactivations and reactivations are update_user operations
-# shown on their own because they change who can sign in.
-KINDS = (
-    "create_user",
-    "reactivate_user",
-    "update_user",
-    "create_group",
-    "update_group",
-    "deactivate_user",
-    "delete_group",
-)
-
-
-def kind_of(op: Operation) -> str:
-    if isinstance(op, UpdateUser):
-        if op.is_deactivation:
-            return "deactivate_user"
-        if op.is_reactivation:
-            return "reactivate_user"
-    return op.action.value
-
-
-def subject_of(op: Operation) -> str:
-    """The user's e-mail, or `group KEY`."""
-    if isinstance(op, CreateUser | UpdateUser):
-        return op.email
-    return f"group {op.key}"
-
 
 @dataclass(frozen=True, slots=True)
 class Drift:
     plan: Plan
-    pending: dict[str, tuple[Operation, ...]]  # kind -> operations, only non-empty kinds
+    pending: dict[Kind, tuple[Operation, ...]]  # only non-empty kinds, in report order
     unmanaged_users: tuple[Notice, ...]
     unmanaged_groups: tuple[Notice, ...]
 
@@ -63,8 +34,8 @@ class Drift:
     def of(cls, plan: Plan) -> Drift:
         pending = {
             kind: ops
-            for kind in KINDS
-            if (ops := tuple(op for op in plan.operations if kind_of(op) == kind))
+            for kind in Kind
+            if (ops := tuple(op for op in plan.operations if op.kind is kind))
         }
         return cls(
             plan=plan,
@@ -95,7 +66,7 @@ def render_drift_json(drift: Drift) -> str:
         "live_fingerprint": drift.plan.live_fingerprint,
         "desired_fingerprint": drift.plan.desired_fingerprint,
         "pending": {
-            kind: [operation_to_dict(op) for op in ops] for kind, ops in drift.pending.items()
+            kind.value: [operation_to_dict(op) for op in ops] for kind, ops in drift.pending.items()
         },
         "summary": summary_to_dict(drift.plan.summary),
         "unmanaged_users": [
@@ -121,7 +92,7 @@ def render_drift_text(drift: Drift) -> str:
     for kind, ops in drift.pending.items():
         lines.append(f"\nPending {kind} ({len(ops)}):")
         for op in ops:
-            lines.append(f"  {subject_of(op)}: {'; '.join(op.reasons)}")
+            lines.append(f"  {op.subject_label}: {'; '.join(op.reasons)}")
     if drift.unmanaged_users:
         lines.append(f"\nUnmanaged users ({len(drift.unmanaged_users)}):")
         lines += [f"  {n.message}" for n in drift.unmanaged_users]
@@ -152,7 +123,7 @@ def render_drift_markdown(drift: Drift, *, max_chars: int = MAX_COMMENT_CHARS) -
     sections: list[tuple[str, list[str]]] = [
         (
             f"Pending {kind} ({len(ops)})",
-            [f"- {code(subject_of(op))}: {escape('; '.join(op.reasons))}" for op in ops],
+            [f"- {code(op.subject_label)}: {escape('; '.join(op.reasons))}" for op in ops],
         )
         for kind, ops in drift.pending.items()
     ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reconcile.plan.model import Plan
+from reconcile.plan.wire import plan_to_json
 
 
 def render_json(plan: Plan) -> str:
-    return plan.to_json()
+    return plan_to_json(plan)

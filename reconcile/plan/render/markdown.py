@@ -4,6 +4,8 @@ note saying what was left out."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
@@ -14,6 +16,7 @@ from reconcile.plan.model import (
     UpdateGroup,
     UpdateUser,
 )
+from reconcile.plan.render.text import RULES_NOTE
 
 MAX_COMMENT_CHARS = 65_000  # GitHub's limit is 65,536; leave room for a bot's header
 _NOTE_RESERVE = 600  # room for closing tags and the truncation note
@@ -68,40 +71,50 @@ def _members(refs: tuple[MemberRef, ...], *, limit: int = 20) -> str:
     return shown + (f" and {rest} more" if rest > 0 else "")
 
 
+def _user_update(op: UpdateUser) -> str:
+    verb = "deactivate" if op.is_deactivation else "update"
+    if op.is_reactivation:
+        verb = "reactivate"
+    sign = "-" if op.is_deactivation else "~"
+    changes = []
+    if op.display_name is not None:
+        changes.append(f"name “{escape(op.display_name[0])}” → “{escape(op.display_name[1])}”")
+    if op.active is not None:
+        changes.append(f"active {str(op.active[0]).lower()} → {str(op.active[1]).lower()}")
+    return f"`{sign}` {verb} user {code(op.email)} ({code(op.id)}): {', '.join(changes)}"
+
+
+def _group_update(op: UpdateGroup) -> str:
+    parts = []
+    if op.rename is not None:
+        parts.append(f"rename “{escape(op.rename[0])}” → “{escape(op.rename[1])}”")
+    if op.add_members:
+        parts.append(f"add {_members(op.add_members)}")
+    if op.remove_members:
+        parts.append(f"remove {_members(op.remove_members)}")
+    return f"`~` update group {code(op.key)} “{escape(op.name)}” ({code(op.id)}): " + "; ".join(
+        parts
+    )
+
+
 def _operation(op: Operation) -> str:
     reasons = escape("; ".join(op.reasons))
-    if isinstance(op, CreateUser):
-        head = f"`+` create user {code(op.email)} “{escape(op.display_name)}”"
-    elif isinstance(op, UpdateUser):
-        verb = "deactivate" if op.is_deactivation else "update"
-        if op.is_reactivation:
-            verb = "reactivate"
-        sign = "-" if op.is_deactivation else "~"
-        changes = []
-        if op.display_name is not None:
-            changes.append(f"name “{escape(op.display_name[0])}” → “{escape(op.display_name[1])}”")
-        if op.active is not None:
-            changes.append(f"active {str(op.active[0]).lower()} → {str(op.active[1]).lower()}")
-        head = f"`{sign}` {verb} user {code(op.email)} ({code(op.id)}): {', '.join(changes)}"
-    elif isinstance(op, CreateGroup):
-        head = (
-            f"`+` create group {code(op.key)} “{escape(op.name)}” with "
-            f"{len(op.members)} members: {_members(op.members)}"
-        )
-    elif isinstance(op, UpdateGroup):
-        parts = []
-        if op.rename is not None:
-            parts.append(f"rename “{escape(op.rename[0])}” → “{escape(op.rename[1])}”")
-        if op.add_members:
-            parts.append(f"add {_members(op.add_members)}")
-        if op.remove_members:
-            parts.append(f"remove {_members(op.remove_members)}")
-        head = f"`~` update group {code(op.key)} “{escape(op.name)}” ({code(op.id)}): " + "; ".join(
-            parts
-        )
-    else:
-        assert isinstance(op, DeleteGroup)
-        head = f"`-` delete group {code(op.key)} “{escape(op.name)}” ({code(op.id)})"
+    match op:
+        case CreateUser():
+            head = f"`+` create user {code(op.email)} “{escape(op.display_name)}”"
+        case UpdateUser():
+            head = _user_update(op)
+        case CreateGroup():
+            head = (
+                f"`+` create group {code(op.key)} “{escape(op.name)}” with "
+                f"{len(op.members)} members: {_members(op.members)}"
+            )
+        case UpdateGroup():
+            head = _group_update(op)
+        case DeleteGroup():
+            head = f"`-` delete group {code(op.key)} “{escape(op.name)}” ({code(op.id)})"
+        case _:
+            assert_never(op)
     return f"- {head}<br>_{reasons}_" if reasons else f"- {head}"
 
 
@@ -171,4 +184,4 @@ def render_markdown(plan: Plan, *, max_chars: int = MAX_COMMENT_CHARS) -> str:
             f"fit a GitHub comment ({max_chars:,} characters). Run `reconcile plan` or read "
             "the JSON plan for the full list.\n"
         )
-    return out
+    return out + f"\n{RULES_NOTE}\n"

@@ -7,6 +7,7 @@ text is identical either way.
 from __future__ import annotations
 
 import io
+from typing import assert_never
 
 from rich.console import Console
 from rich.text import Text
@@ -23,6 +24,8 @@ from reconcile.plan.model import (
 )
 
 _SIGN_STYLE = {"+": "green", "~": "yellow", "-": "red"}
+# The closing note of every text and Markdown plan: where a cited rule (R5, R20) is explained.
+RULES_NOTE = "Rules cited as R1, R2, ... are explained in docs/rules.md."
 
 
 def _quote(value: str) -> str:
@@ -42,16 +45,20 @@ def _sign(op: Operation) -> str:
 
 
 def _head(op: Operation) -> str:
-    if isinstance(op, CreateUser):
-        return f"user {op.email} {_quote(op.display_name)}"
-    if isinstance(op, UpdateUser):
-        verb = " deactivate" if op.is_deactivation else " reactivate" if op.is_reactivation else ""
-        return f"user {op.email} ({op.id}){verb}"
-    if isinstance(op, CreateGroup):
-        return f"group {op.key} {_quote(op.name)} with {len(op.members)} members"
-    if isinstance(op, UpdateGroup):
-        return f"group {op.key} {_quote(op.name)} ({op.id})"
-    return f"group {op.key} {_quote(op.name)} ({op.id})"
+    match op:
+        case CreateUser():
+            return f"user {op.email} {_quote(op.display_name)}"
+        case UpdateUser():
+            verb = (
+                " deactivate" if op.is_deactivation else " reactivate" if op.is_reactivation else ""
+            )
+            return f"user {op.email} ({op.id}){verb}"
+        case CreateGroup():
+            return f"group {op.key} {_quote(op.name)} with {len(op.members)} members"
+        case UpdateGroup() | DeleteGroup():
+            return f"group {op.key} {_quote(op.name)} ({op.id})"
+        case _:
+            assert_never(op)
 
 
 def _details(op: Operation) -> list[tuple[str, str]]:
@@ -111,7 +118,9 @@ def build_text(plan: Plan) -> Text:
             "the limit is overridden on the command line (R20).\n",
             style="bold red",
         )
-    out.append("\n" + plan.summary.line() + "\n", style="bold")
+    # Just above the summary line, which stays last (CI logs and scripts read it there).
+    out.append("\n" + RULES_NOTE + "\n", style="dim")
+    out.append(plan.summary.line() + "\n", style="bold")
     return out
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from reconcile.emulator.config import ConfigError, EmulatorConfig
 from tests.conftest import RunningEmulator
 from tests.integration.emulator.helpers import (
     GROUP,
@@ -206,3 +207,54 @@ def test_listed_member_names_follow_user_writes(http: httpx.Client, uids: list[s
     assert listed() == ["Renamed Zero", "Member 1", "Late Joiner"]
     assert http.post("/Users", json=user_body("m1@example.test", "Impostor")).status_code == 409
     assert listed() == ["Renamed Zero", "Member 1", "Late Joiner"]
+
+
+def test_max_create_members_refuses_a_large_create_and_changes_nothing(
+    emulator_factory: Callable[..., RunningEmulator],
+) -> None:
+    emu = emulator_factory(max_create_members=3)
+    with client(emu.url, emu.token) as http:
+        uids = [create_user(http, f"c{i}@example.test")["id"] for i in range(4)]
+        body = {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Big",
+            "members": [{"value": u} for u in uids],
+        }
+        assert_scim_error(http.post("/Groups", json=body), 413)
+        assert http.get("/Groups").json()["totalResults"] == 0
+        gid = create_group(http, "Small", uids[:3])["id"]
+        assert_scim_error(http.put(f"/Groups/{gid}", json=body), 413)
+        assert member_ids(http.get(f"/Groups/{gid}").json()) == uids[:3]
+
+
+def test_listings_are_in_creation_order_so_new_users_come_last(http: httpx.Client) -> None:
+    """The order a growing listing relies on (docs/emulator.md): a user created while a
+    client pages lands after every user already listed, whatever its name."""
+    for name in ("Maria", "Zoe", "Bob"):
+        create_user(http, f"{name.lower()}@example.test", f"{name} Test")
+    first = http.get("/Users", params={"startIndex": 1, "count": 2}).json()
+    create_user(http, "aaron@example.test", "Aaron Early")
+    rest = http.get("/Users", params={"startIndex": 3, "count": 2}).json()
+    names = [u["displayName"] for u in first["Resources"] + rest["Resources"]]
+    assert names == ["Maria Test", "Zoe Test", "Bob Test", "Aaron Early"]
+
+
+def test_list_order_name_is_stable_but_lets_new_users_shift_pages(
+    emulator_factory: Callable[..., RunningEmulator],
+) -> None:
+    emu = emulator_factory(list_order="name")
+    with client(emu.url, emu.token) as http:
+        for name in ("Maria", "Zoe", "Bob"):
+            create_user(http, f"{name.lower()}@example.test", f"{name} Test")
+        gids = [create_group(http, n)["id"] for n in ("Sales", "Admins")]
+        listed = [u["displayName"] for u in http.get("/Users").json()["Resources"]]
+        assert listed == ["Bob Test", "Maria Test", "Zoe Test"]
+        assert [g["id"] for g in http.get("/Groups").json()["Resources"]] == gids[::-1]
+        create_user(http, "aaron@example.test", "Aaron Early")
+        page = http.get("/Users", params={"startIndex": 1, "count": 1}).json()
+        assert [u["displayName"] for u in page["Resources"]] == ["Aaron Early"]
+
+
+def test_unknown_list_order_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="list_order"):
+        EmulatorConfig(tokens={"t": frozenset({"read"})}, list_order="random")

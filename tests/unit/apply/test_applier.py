@@ -24,6 +24,7 @@ from reconcile.plan import (
     UpdateGroup,
     UpdateUser,
 )
+from reconcile.plan.safety import check_applicable
 
 
 class FakeClient:
@@ -99,7 +100,8 @@ def _foreign(email: str) -> ForeignAccountConflict:
 
 
 def _run(plan: Plan, client: FakeClient, **kw: Any) -> Any:
-    return asyncio.run(apply_plan(plan, client=client, **kw))  # type: ignore[arg-type]
+    checked = check_applicable(fresh=plan)
+    return asyncio.run(apply_plan(checked, client=client, **kw))  # type: ignore[arg-type]
 
 
 def test_phases_run_in_r19_order() -> None:

@@ -2,7 +2,7 @@
 saved by an earlier version (CI posts the plan, a merge applies it later) is still
 recognised as current when nothing changed. The values below were computed by the
 version that serialized every row at fingerprint time; each user and group now derives
-its own part when it is built (fingerprint.py), and must give the same bytes."""
+its own part when it is built (canonical.py), and must give the same bytes."""
 
 from __future__ import annotations
 
@@ -49,3 +49,18 @@ def test_the_derived_parts_do_not_take_part_in_equality() -> None:
     assert user == dataclasses.replace(user)
     assert group == LiveGroup("g1", "Eng", frozenset({"u1"}))
     assert "fingerprint" not in repr(user) + repr(group)
+
+
+def test_the_desired_fingerprint_is_unchanged_too() -> None:
+    """Computed by the version before the fingerprint code moved out of fingerprint.py."""
+    from reconcile.desired.model import Desired, DesiredGroup, DesiredUser
+    from reconcile.fingerprint import desired_fingerprint
+
+    odd = Desired.build(
+        users=[DesiredUser(email="a@x.test", first_name="A\x1fB", display_name="Q", language="de")],
+        groups=[
+            DesiredGroup(key="g", name="G", members=("a@x.test", "b\x1f"), renamed_from=("Old",))
+        ],
+    )
+    expected = "1f885be942f9495403b30d4eb3c3928d419bc50d5841da9261867a29f193d598"
+    assert odd.fingerprint == desired_fingerprint(odd) == expected

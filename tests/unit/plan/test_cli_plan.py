@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from reconcile.cli import app
 from reconcile.live.model import Live
 from reconcile.live.snapshot import write_snapshot
-from reconcile.plan import Plan
+from reconcile.plan.wire import plan_from_json
 from tests.unit.plan.builders import lg, live, lu
 
 TARGET = "https://scim.example.test/scim/v2"
@@ -81,7 +81,7 @@ def test_plan_json_and_out_file_are_the_same_contract(repo: Path, tmp_path: Path
     )  # fmt: skip
     assert code == 0
     assert stdout == out.read_text()
-    saved = Plan.from_json(out.read_text())
+    saved = plan_from_json(out.read_text())
     assert saved.target == TARGET  # the snapshot's target: `apply --plan` there accepts it
     assert [op.action.value for op in saved.operations] == ["create_user", "update_group"]
     assert json.loads(stdout)["summary"]["create_user"] == 1

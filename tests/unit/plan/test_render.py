@@ -14,6 +14,7 @@ from reconcile.plan.render import (
     render_text,
 )
 from reconcile.plan.render.markdown import code, escape
+from reconcile.plan.wire import plan_to_json
 from tests.unit.plan.builders import desired, dg, du, live, lu
 from tests.unit.plan.test_plan_json import sample_plan
 
@@ -104,7 +105,7 @@ def test_markdown_escapes_names_so_they_cannot_inject_markup() -> None:
 
 def test_json_renderer_is_the_contract() -> None:
     p = sample_plan()
-    assert render_json(p) == p.to_json()
+    assert render_json(p) == plan_to_json(p)
     assert json.loads(render(p, OutputFormat.JSON))["format_version"] == 1
     assert render(p, OutputFormat.MARKDOWN) == render_markdown(p)
 

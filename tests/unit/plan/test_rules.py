@@ -23,6 +23,7 @@ from reconcile.plan import (
     live_fingerprint,
     plan,
 )
+from reconcile.plan.wire import plan_to_json
 from tests.unit.plan.builders import apply_plan, desired, dg, du, lg, live, lu
 
 
@@ -601,7 +602,7 @@ def test_r21_desired_fingerprint_never_contains_the_sso_secret() -> None:
     two = Desired.build(tenant=Tenant(sso_customer_id="s3cret-two"))
     assert desired_fingerprint(one) == desired_fingerprint(two)
     p = plan(one, live(), Policy(target="embedded"))
-    assert "s3cret" not in p.to_json()
+    assert "s3cret" not in plan_to_json(p)
 
 
 # -- R22 convergence ----------------------------------------------------------------------
