@@ -196,7 +196,7 @@ async def open_client(
         )
     async with client:
         if client.profile is Profile.RFC7644:
-            client.use_facts(await discover(client))  # once per run (see discovery.py)
+            client.use_facts(await discover(client.get_document))  # once per run (see discovery.py)
         yield client
 
 

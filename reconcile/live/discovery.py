@@ -1,6 +1,6 @@
 """What a standard SCIM service says it supports (RFC 7644 section 4), read once per run.
 
-    facts = await discover(client)        # GET /ServiceProviderConfig, GET /ResourceTypes
+    facts = await discover(client.get_document)  # GET /ServiceProviderConfig, /ResourceTypes
     client.use_facts(facts)
 
 The `teamviewer` profile needs none of this: its facts are known (`TEAMVIEWER_FACTS`) and
@@ -18,15 +18,12 @@ it is listed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from reconcile.live.errors import BadRequest, NotFound, ScimError, UnexpectedResponseError
 from reconcile.live.wire import SSO_SCHEMA
-
-if TYPE_CHECKING:
-    from reconcile.live.client import ScimClient
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,13 +100,14 @@ def _user_lists_sso(resource_types: Any) -> bool:
     return False
 
 
-async def discover(client: ScimClient) -> ServiceFacts:
-    """Two requests: /ServiceProviderConfig and /ResourceTypes. A service that has no
+async def discover(get_document: Callable[[str], Awaitable[Any]]) -> ServiceFacts:
+    """Two requests (`ScimClient.get_document`, passed in so that this module does not
+    import the client): /ServiceProviderConfig and /ResourceTypes. A service that has no
     such endpoints (404, 400, 501, or not JSON) gets `STANDARD_FACTS`; any other failure
     (the token, the network) is raised: the run could not go on anyway."""
     try:
-        config = await client.get_document("/ServiceProviderConfig")
-        resource_types = await client.get_document("/ResourceTypes")
+        config = await get_document("/ServiceProviderConfig")
+        resource_types = await get_document("/ResourceTypes")
     except (NotFound, BadRequest, UnexpectedResponseError):
         return STANDARD_FACTS
     except ScimError as exc:

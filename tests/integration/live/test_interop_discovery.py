@@ -41,7 +41,7 @@ def test_discovery_is_two_requests_and_shapes_the_client(scim2_server: Scim2Serv
     records: list[RequestRecord] = []
 
     async def scenario(client: ScimClient) -> tuple[bool, str]:
-        client.use_facts(await discover(client))
+        client.use_facts(await discover(client.get_document))
         uid = await client.create_user(
             email="sso@example.test", display_name="S", active=True, sso_customer_id="sso-7"
         )

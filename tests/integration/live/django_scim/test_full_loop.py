@@ -82,7 +82,7 @@ def read_live(server: Server) -> Live:
         async with ScimClient(
             base_url=server.base_url, token=server.token, profile=Profile.RFC7644
         ) as client:
-            client.use_facts(await discover(client))
+            client.use_facts(await discover(client.get_document))
             return await fetch_live(client)
 
     return asyncio.run(main())
