@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
+from reconcile.cli.logs import LOG_LEVEL_ENV, configure_logging
 from reconcile.gcpause import cycle_collection_paused
 
 app = typer.Typer(
     name="reconcile",
     help="TeamViewer access declared as YAML in git, applied through SCIM 2.0.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
 
@@ -32,15 +33,39 @@ state = State()
 LONG_RUNNING = frozenset({"emulator"})
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from reconcile import __version__
+
+        print(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     debug: bool = typer.Option(
         False, "--debug", help="Show Python tracebacks for errors (never shows secrets)."
     ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit (as `reconcile version`).",
+    ),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        help="Log each SCIM request (method, path, status, ms, attempt) to stderr; -vv adds "
+        f"the HTTP library's lines. Also {LOG_LEVEL_ENV}=DEBUG. Never tokens or bodies.",
+    ),
 ) -> None:
     """TeamViewer access declared as YAML in git, applied through SCIM 2.0."""
     state.debug = debug
+    configure_logging(verbosity=verbose)
     if ctx.invoked_subcommand not in LONG_RUNNING:
         # The one place the collector is paused (see gcpause.py): for the whole command,
         # released when the command's context closes, also on error.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -28,6 +29,7 @@ from reconcile.cli.live_options import (
     fetch_desired_for,
     open_client,
 )
+from reconcile.cli.now import NOW, resolve_now
 from reconcile.cli.progress import ApplyProgress, fetching
 from reconcile.cli.saved_plan import desired_path_for_apply
 from reconcile.desired.model import Desired
@@ -35,6 +37,7 @@ from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
 from reconcile.plan import Plan, Policy, plan
 from reconcile.plan.errors import StalePlan, UnsafePlan
+from reconcile.plan.expiry import only_expired
 from reconcile.plan.render import render_text
 from reconcile.plan.safety import ApplicablePlan, Override, check_applicable
 from reconcile.plan.wire import plan_from_json
@@ -68,7 +71,16 @@ def apply(
     allow_mass_change: bool = typer.Option(
         False,
         "--allow-mass-change",
-        help="Override every safety gate (R20), including an empty desired state.",
+        help="Override every safety gate (R20), including an empty desired state "
+        "(with --allow-deactivations, the deactivation gates stay bound to its N).",
+    ),
+    allow_deactivations: int | None = typer.Option(
+        None,
+        "--allow-deactivations",
+        min=0,
+        metavar="N",
+        help="Override the deactivation gates (R20) only while the fresh plan deactivates "
+        "at most N users (the count that was reviewed); more is refused (exit 3).",
     ),
     concurrency: int = typer.Option(
         8, "--concurrency", min=1, max=64, help="Operations in flight inside one phase."
@@ -76,9 +88,20 @@ def apply(
     audit_log: Path = typer.Option(
         DEFAULT_AUDIT_LOG, "--audit-log", dir_okay=False, help="Append audit events here."
     ),
+    now: str | None = NOW,
+    expired_only: bool = typer.Option(
+        False,
+        "--only-expired",
+        help="Apply only what expiry causes (R24): expired memberships removed and the "
+        "deactivations that follow; every other pending change waits. Every gate applies.",
+    ),
 ) -> None:
     """Make TeamViewer match the desired state: users are never deleted, only deactivated."""
-    desired = load_or_exit(desired_path_for_apply(path=path, plan_file=plan_file))
+    desired_path = desired_path_for_apply(path=path, plan_file=plan_file)
+    if plan_file is not None and expired_only:
+        fail("--only-expired plans afresh at --now (or the current time): pass PATH without --plan")
+    at = resolve_now(now)
+    desired = load_or_exit(desired_path)
     with cli_errors(), exclusive(STATE_DIR):
         code = asyncio.run(
             _run(
@@ -90,9 +113,11 @@ def apply(
                 rate_limit=rate_limit,
                 rate_limit_burst=rate_limit_burst,
                 auto_approve=auto_approve,
-                allow_mass_change=allow_mass_change,
+                override=Override(all_gates=allow_mass_change, deactivations=allow_deactivations),
                 concurrency=concurrency,
                 audit_log=audit_log,
+                now=at,
+                expired_only=expired_only,
             )
         )
     raise typer.Exit(int(code))
@@ -108,9 +133,11 @@ async def _run(
     rate_limit: float | None,
     rate_limit_burst: int,
     auto_approve: bool,
-    allow_mass_change: bool,
+    override: Override,
     concurrency: int,
     audit_log: Path,
+    now: datetime,
+    expired_only: bool,
 ) -> ExitCode:
     async with open_client(
         target=target,
@@ -122,16 +149,18 @@ async def _run(
     ) as client:
         with fetching(client.label):
             live = await fetch_desired_for(client, desired)
-        policy = Policy(target=client.label, sso_extension=client.facts.sso_extension)
+        policy = Policy(target=client.label, sso_extension=client.facts.sso_extension, now=now)
         fresh = plan(desired, live, policy)
-        checked = _check(fresh, plan_file=plan_file, allow_mass_change=allow_mass_change)
+        if expired_only:  # R24: the gates judge this cut-down plan, not the full one
+            fresh = only_expired(fresh, desired=desired, live=live)
+        checked = _check(fresh, plan_file=plan_file, override=override)
         if checked is None:
             return ExitCode.REFUSED
         chosen = checked.plan
         emit(render_text(chosen, color=stdout.is_terminal))
         if not chosen.has_changes:
             return ExitCode.OK
-        _warn_overridden(checked)
+        _warn_overridden(checked, override=override)
         if not auto_approve and not sys.stdin.isatty():
             stderr.print(
                 "error: refusing to apply without confirmation: there is no terminal to ask "
@@ -161,15 +190,11 @@ async def _run(
     return _report(result, audit_log=audit_log, run_id=run_id)
 
 
-def _check(
-    fresh: Plan, *, plan_file: Path | None, allow_mass_change: bool
-) -> ApplicablePlan | None:
+def _check(fresh: Plan, *, plan_file: Path | None, override: Override) -> ApplicablePlan | None:
     """The library's check (R20, R21); its refusals printed, None when refused."""
     saved = None if plan_file is None else _read_saved_plan(plan_file)
     try:
-        checked = check_applicable(
-            fresh=fresh, saved=saved, override=Override(all_gates=allow_mass_change)
-        )
+        checked = check_applicable(fresh=fresh, saved=saved, override=override)
     except StalePlan as exc:
         _refuse_stale(exc, plan_file=plan_file)
         return None
@@ -180,9 +205,10 @@ def _check(
     return checked
 
 
-def _warn_overridden(checked: ApplicablePlan) -> None:
+def _warn_overridden(checked: ApplicablePlan, *, override: Override) -> None:
     for gate in checked.overridden:
-        _print(f"warning: safety gate {gate.gate} overridden by --allow-mass-change: {gate.detail}")
+        flag = override.flag_for(gate)
+        _print(f"warning: safety gate {gate.gate} overridden by {flag}: {gate.detail}")
 
 
 def _read_saved_plan(plan_file: Path) -> Plan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -21,9 +22,12 @@ from reconcile.cli.live_options import (
     cli_errors,
     fetch_from,
 )
+from reconcile.cli.validate import schema_text
+from reconcile.desired.loader import has_desired_files
 from reconcile.desired.model import Desired, Location
 from reconcile.files import write_atomically
-from reconcile.importer import ImportStatus, build_import
+from reconcile.importer import ImportStatus, ListedUser, Starter, build_import, build_starter
+from reconcile.live.model import Live
 from reconcile.live.profiles import Profile
 from reconcile.text import plural
 
@@ -31,7 +35,9 @@ from reconcile.text import plural
 @app.command("import")
 def import_(
     path: Path = typer.Argument(
-        Path("desired_state"), help="The desired-state folder: decides New versus Imported."
+        Path("desired_state"),
+        help="The desired-state folder: decides New versus Imported. A folder that does not "
+        "exist or holds no YAML yet gets a complete starter desired state.",
     ),
     target: str | None = TARGET,
     profile: Profile = PROFILE,
@@ -53,32 +59,21 @@ def import_(
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
 ) -> None:
     """List live users as New or Imported, and write the New ones as desired-state YAML."""
+    if output is None and not has_desired_files(path):
+        _import_starter(
+            path, target=target, profile=profile, token_file=token_file, groups=groups, force=force
+        )
+        return
     out = output if output is not None else path / "imported.yaml"
     to_stdout = str(out) == "-"
     if not to_stdout and out.exists() and not force:
         fail(f"{out} exists; pass --force to overwrite it, or choose another --output")
-    desired = load_or_exit(path) if path.exists() else Desired.build()
+    desired = load_or_exit(path) if has_desired_files(path) else Desired.build()
     if not to_stdout:
         desired = _without_file(desired, out)  # re-importing must not drop its own users
-    with cli_errors():
-        live, label = asyncio.run(
-            fetch_from(target=target, profile=Profile(profile), token_file=token_file)
-        )
+    live, label = _fetch(target=target, profile=profile, token_file=token_file)
     result = build_import(desired=desired, live=live, groups=groups)
-
-    table = Table(title=f"Users in {label}")
-    for column in ("status", "email", "display name", "active"):
-        table.add_column(column)
-    for item in result.listed:
-        if new_only and item.status is not ImportStatus.NEW:
-            continue
-        table.add_row(
-            item.status.value,
-            item.user.email,
-            item.user.display_name,
-            "yes" if item.user.active else "no",
-        )
-    stderr.print(table)
+    _print_listed(result.listed, label=label, new_only=new_only)
 
     if not result.new_users and not result.new_groups:
         stderr.print("nothing to import: every live user is declared", markup=False)
@@ -89,17 +84,103 @@ def import_(
         stdout.print(text, markup=False, highlight=False, end="")
     else:
         try:
+            out.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(out, text)
         except OSError as exc:
             fail(f"cannot write {out} ({exc.strerror}); check --output")
-    stderr.print(
+    _note(
         f"wrote {plural(len(result.new_users), 'user')} and "
         f"{plural(len(result.new_groups), 'group')} to "
         f"{'stdout' if to_stdout else out}. Imported users are unbound until added to a "
-        "group: the next plan deactivates them (R3) unless a present group lists them.",
-        markup=False,
-        highlight=False,
+        "group: the next plan deactivates them (R3) unless a present group lists them."
     )
+
+
+def _fetch(*, target: str | None, profile: Profile, token_file: Path | None) -> tuple[Live, str]:
+    with cli_errors():
+        return asyncio.run(
+            fetch_from(target=target, profile=Profile(profile), token_file=token_file)
+        )
+
+
+def _note(message: str) -> None:
+    stderr.print(message, markup=False, highlight=False)
+
+
+def _print_listed(listed: Iterable[ListedUser], *, label: str, new_only: bool) -> None:
+    table = Table(title=f"Users in {label}")
+    for column in ("status", "email", "display name", "active"):
+        table.add_column(column)
+    for item in listed:
+        if new_only and item.status is not ImportStatus.NEW:
+            continue
+        table.add_row(
+            item.status.value,
+            item.user.email,
+            item.user.display_name,
+            "yes" if item.user.active else "no",
+        )
+    stderr.print(table)
+
+
+def _import_starter(
+    folder: Path,
+    *,
+    target: str | None,
+    profile: Profile,
+    token_file: Path | None,
+    groups: bool,
+    force: bool,
+) -> None:
+    """A folder without a desired state: write a complete one whose first plan is empty."""
+    live, label = _fetch(target=target, profile=profile, token_file=token_file)
+    starter = build_starter(live=live, groups=groups)
+    _print_listed(starter.listed, label=label, new_only=False)
+    files = starter.files(live=live)
+    schema = folder / ".schema.json"
+    if force or not schema.exists():
+        files[".schema.json"] = schema_text()
+    _write_all(folder, files)
+    _report_starter(folder, starter, written=sorted(files))
+
+
+def _write_all(folder: Path, files: dict[str, str]) -> None:
+    """Write every file, or none: what was written is removed again after a failure."""
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            write_atomically(folder / name, text)
+            written.append(folder / name)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        where = exc.filename or folder
+        fail(f"cannot write {where} ({exc.strerror or exc}); nothing was written, check PATH")
+
+
+def _report_starter(folder: Path, starter: Starter, *, written: list[str]) -> None:
+    declared_groups = len(starter.groups or ())
+    _note(
+        f"wrote a starter desired state to {folder}: {', '.join(written)} "
+        f"({plural(len(starter.users), 'user')}, {plural(declared_groups, 'group')}). "
+        f"Everything is declared as it is live: `reconcile plan {folder}` changes nothing."
+    )
+    left_out = (*starter.left_out_users, *starter.left_out_groups)
+    if left_out:
+        _note(f"left undeclared ({len(left_out)}), listed in the files' comments too:")
+        for item in left_out:
+            _note(f"  - {item.line()}")
+    _note(
+        f"next: add your admin accounts (break-glass admins, the account that owns the API "
+        f"token) to tenant.protected_users in {folder / 'tenant.yaml'}: no plan may then "
+        "deactivate them (R23). Import adds nobody there by itself."
+    )
+    if starter.groups is None:
+        _note(
+            "groups were not imported: pass --groups to declare the live groups (pinned by "
+            "id) and the active users they bind"
+        )
 
 
 def _schema_ref(out: Path, folder: Path) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -19,6 +20,7 @@ from reconcile.cli.live_options import (
     cli_errors,
     read_live_with_facts,
 )
+from reconcile.cli.now import NOW, resolve_now
 from reconcile.cli.saved_plan import recorded_path
 from reconcile.desired.model import Desired
 from reconcile.files import write_atomically
@@ -80,6 +82,7 @@ def _plan_from(
     live_file: Path | None,
     profile: Profile,
     token_file: Path | None,
+    now: datetime,
 ) -> Plan:
     """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
@@ -90,10 +93,10 @@ def _plan_from(
         token_file=token_file,
         desired=desired,
     )
-    return _plan_or_exit(desired, live, policy)
+    return plan_or_exit(desired, live, replace(policy, now=now))
 
 
-def _plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
+def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
     """Plan; a blocking problem (R7 ambiguity...) is printed like a validation error."""
     try:
         return plan(desired, live, policy)
@@ -117,6 +120,7 @@ def plan_command(
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
     ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
+    now: str | None = NOW,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -139,6 +143,7 @@ def plan_command(
             live_file=live_file,
             profile=Profile(profile),
             token_file=token_file,
+            now=resolve_now(now),
         ),
         desired_state=recorded_path(path),  # for `apply --plan FILE` without PATH
     )
@@ -162,6 +167,7 @@ def drift(
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
     ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
+    now: str | None = NOW,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
@@ -172,6 +178,7 @@ def drift(
             live_file=live_file,
             profile=Profile(profile),
             token_file=token_file,
+            now=resolve_now(now),
         )
     )
     fmt = OutputFormat(fmt)

@@ -8,8 +8,11 @@ from pathlib import Path
 import typer
 
 from reconcile.cli.app import app
+from reconcile.cli.common import stderr
 from reconcile.cli.desired_input import load_result_or_exit
-from reconcile.desired import Desired, json_schema
+from reconcile.cli.now import NOW, resolve_now
+from reconcile.desired import Desired, Diagnostic, json_schema
+from reconcile.desired.expiry import past_expiries
 
 
 def schema_text() -> str:
@@ -34,9 +37,20 @@ def validate(
     path: Path = typer.Argument(
         Path("desired_state"), help="The desired-state folder (or one YAML file)."
     ),
+    now: str | None = NOW,
 ) -> None:
-    """Check the desired state: every error with FILE:LINE:COLUMN, exit 1 if any."""
+    """Check the desired state: every error with FILE:LINE:COLUMN, exit 1 if any.
+    Entries already past their expiry (R24) are warned about, without failing."""
+    at = resolve_now(now)
     result = load_result_or_exit(path)
+    for expired in past_expiries(result.desired, now=at):
+        warning = Diagnostic(
+            expired.expiry.location,
+            f"{expired.what} expired {expired.expiry.text} (R24): it no longer grants "
+            "access; remove the entry to tidy up",
+            "warning",
+        )
+        stderr.print(f"{warning}", markup=False, highlight=False)
     print(f"{path}: valid: {summary(result.desired)}")
 
 

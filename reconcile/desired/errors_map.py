@@ -117,8 +117,13 @@ def _message(error: ErrorDetails, field: str, model: type[BaseModel]) -> str:
             "letters, digits, '.', '_' and '-' (at most 128 characters); the TeamViewer name "
             "goes in 'name'"
         )
-    if kind == "email":
+    if kind in ("email", "expires"):
         return str(error["msg"])
+    if kind == "member_form":
+        return (
+            f"'{field}' must be an e-mail address or a mapping {{email: ..., expires: ...}} "
+            f"(R24), not {got}"
+        )
     return f"'{field}': {error['msg']}"
 
 
@@ -145,6 +150,39 @@ def _position(node: Any, path: tuple[int | str, ...], kind: str) -> int:
     return mark
 
 
+# A group member is `str | MemberSchema`: pydantic reports a bad member once per branch,
+# with the branch's name in the path. One error each, with a plain path, reads better.
+_MEMBER_BRANCHES = ("str", "MemberSchema")
+
+
+def _member_errors(errors: list[ErrorDetails]) -> Iterator[ErrorDetails]:
+    """The errors, with each bad group member reported once: as a mapping's own errors
+    when it is a mapping, else as one "must be an e-mail or a mapping" error."""
+    reported: set[tuple[int | str, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        at = next(
+            (
+                i
+                for i in range(1, len(loc))
+                if loc[i] in _MEMBER_BRANCHES
+                and loc[i - 2 : i - 1] == ("members",)
+                and isinstance(loc[i - 1], int)
+            ),
+            None,
+        )
+        if at is None:
+            yield error
+            continue
+        value = error.get("input")
+        is_mapping = isinstance(value, dict) or len(loc) > at + 1
+        if loc[at] == "MemberSchema" and is_mapping and error["type"] != "model_type":
+            yield {**error, "loc": loc[:at] + loc[at + 1 :]}
+        elif not is_mapping and loc[:at] not in reported:
+            reported.add(loc[:at])
+            yield {**error, "loc": loc[:at], "type": "member_form"}
+
+
 def validation_diagnostics(
     exc: ValidationError,
     *,
@@ -154,7 +192,7 @@ def validation_diagnostics(
     locate: Locate,
 ) -> Iterator[tuple[Location, str]]:
     """(location, message) for each error of validating `node` with `model`."""
-    for error in exc.errors():
+    for error in _member_errors(exc.errors()):
         path = tuple(error["loc"])
         field = _field_name(path, prefix)
         yield locate(_position(node, path, error["type"])), _message(error, field, model)

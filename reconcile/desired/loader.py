@@ -57,6 +57,11 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     return LoadResult(desired=desired, warnings=warnings, files=tuple(d for _, d in files))
 
 
+def has_desired_files(folder: Path) -> bool:
+    """Whether `folder` holds any file `load_desired` would read (same discovery rules)."""
+    return folder.exists() and bool(_discover(folder, Collected()))
+
+
 def _discover(path: Path, collected: Collected) -> list[tuple[Path, str]]:
     """(file, display name) pairs in sorted order; hidden files and folders are skipped."""
     shown = PurePath(os.path.normpath(path)) if str(path) else PurePath(".")
@@ -200,7 +205,15 @@ def _collect(
                 problem = user.name_problem()
                 if problem:
                     collected.error(location, problem)
-                collected.users.append(UserEntry(user, location, locate(node.value_marks["email"])))
+                expires_mark = node.value_marks.get("expires")
+                collected.users.append(
+                    UserEntry(
+                        user,
+                        location,
+                        locate(node.value_marks["email"]),
+                        None if expires_mark is None else locate(expires_mark),
+                    )
+                )
 
     groups = root.get("groups")
     if groups is not None:

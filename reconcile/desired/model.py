@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -28,6 +29,19 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Expiry:
+    """When access ends. `at` is the first instant without access (UTC); `text` is the
+    value as written, which is what plans and reports show."""
+
+    at: datetime
+    text: str
+    location: Location | None = field(default=None, compare=False)
+
+    def passed(self, now: datetime) -> bool:
+        return now >= self.at
+
+
 class UnmanagedUsers(StrEnum):
     IGNORE = "ignore"
     DEACTIVATE = "deactivate"
@@ -45,6 +59,8 @@ class Safety:
     max_deactivations: int = 10
     max_deactivation_percent: float = 20.0
     max_group_deletions: int = 3
+    max_removals_per_group: int = 10
+    max_removal_percent_per_group: float = 50.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,12 @@ class Tenant:
     unmanaged_users: UnmanagedUsers = UnmanagedUsers.IGNORE
     enabled: bool = True
     safety: Safety = field(default_factory=Safety)
+    expiry_warning_days: int = 7  # R24: plans announce expiries this many days ahead
+    protected_users: frozenset[str] = frozenset()  # R23: e-mail keys never deactivated
+    # Where each tenant key was set (key name -> location), for messages that cite it.
+    locations: Mapping[str, Location] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +87,7 @@ class DesiredUser:
     suspended: bool = False
     password_expired: bool = False
     language: str | None = None
+    expires: Expiry | None = None  # R24: all of this user's access ends then
     location: Location | None = field(default=None, compare=False)
     # R14: display_name, else "first last" (validation guarantees one exists). Derived
     # once here: the planner reads it for every declared user.
@@ -87,6 +110,9 @@ class DesiredUser:
         return not (self.suspended or self.password_expired)
 
 
+_NO_EXPIRIES: Mapping[str, Expiry] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class DesiredGroup:
     key: str  # stable key used in files and reports
@@ -95,6 +121,8 @@ class DesiredGroup:
     renamed_from: tuple[str, ...] = ()
     state: GroupState = GroupState.PRESENT
     members: tuple[str, ...] = ()  # e-mail keys (email_key), sorted by the loader
+    # R24: member key -> when that membership ends (only members written with `expires`)
+    expiries: Mapping[str, Expiry] = field(default_factory=lambda: _NO_EXPIRIES, hash=False)
     location: Location | None = field(default=None, compare=False)
 
     @property
@@ -177,4 +205,19 @@ def desired_state_digest(
         ([key, g.name, g.id, list(g.renamed_from), str(g.state)], joined(sorted(g.members)))
         for key, g in sorted(groups.items())
     ]
-    return digest(["desired", 2, tenant_doc], [(["users"], users_blob), *records])
+    records = [(["users"], users_blob), *records]
+    expiries = _expiry_rows(users, groups)
+    if expiries:  # R24; absent without expiries, so older states keep their fingerprint
+        records.append((["expiries", tenant.expiry_warning_days], rows(expiries)))
+    return digest(["desired", 2, tenant_doc], records)
+
+
+def _expiry_rows(
+    users: Mapping[str, DesiredUser], groups: Mapping[str, DesiredGroup]
+) -> list[list[str]]:
+    """(user key, group key or "", expiry instant) for every declared expiry, sorted."""
+    out = [[key, "", u.expires.at.isoformat()] for key, u in users.items() if u.expires is not None]
+    for gkey, group in groups.items():
+        out.extend([member, gkey, e.at.isoformat()] for member, e in group.expiries.items())
+    out.sort()
+    return out

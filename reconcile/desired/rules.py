@@ -12,20 +12,22 @@ import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from reconcile.desired.diagnostics import Diagnostic
+from reconcile.desired.expiry import parse_expires
 from reconcile.desired.model import (
     Desired,
     DesiredGroup,
     DesiredUser,
+    Expiry,
     GroupState,
     Location,
     Safety,
     Tenant,
     UnmanagedUsers,
 )
-from reconcile.desired.schema import GroupSchema, UserSchema
+from reconcile.desired.schema import GroupSchema, MemberSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq
 from reconcile.identity import email_key
 
@@ -44,6 +46,7 @@ class UserEntry:
     model: UserSchema
     location: Location  # the user's mapping
     email_location: Location
+    expires_location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,15 @@ class GroupEntry:
 
     def value_location(self, name: str) -> Location:
         return self.locate(self.node.value_marks.get(name, self.node.mark))
+
+    def expires_location(self, index: int) -> Location:
+        """Where member `index` (a `{email, expires}` mapping) writes its expiry."""
+        items = self.node.get("members")
+        if isinstance(items, YamlSeq) and index < len(items):
+            item = items[index]
+            if isinstance(item, YamlMap) and "expires" in item.value_marks:
+                return self.locate(item.value_marks["expires"])
+        return self.item_location("members", index)
 
     def item_location(self, name: str, index: int) -> Location:
         items = self.node.get(name)
@@ -96,7 +108,38 @@ def build_desired(collected: Collected) -> Desired:
     users = _merge_users(collected.users, report)
     _check_invalid_duplicates(collected.invalid_users, users, report)
     groups = _merge_groups(collected.groups, users, collected.invalid_user_keys, report)
+    _check_protected_expiries(tenant, users, groups, report)
     return Desired(tenant=tenant, users=MappingProxyType(users), groups=MappingProxyType(groups))
+
+
+def _check_protected_expiries(
+    tenant: Tenant,
+    users: dict[str, DesiredUser],
+    groups: dict[str, DesiredGroup],
+    report: list[Diagnostic],
+) -> None:
+    """R23 beats R24: an expiry would one day deactivate an account that must never be."""
+    if not tenant.protected_users:
+        return
+    where = tenant.locations.get("protected_users")
+    fix = (
+        f"protected users (R23, tenant.protected_users at {where}) never lose access by "
+        "themselves: remove the `expires`, or remove the user from protected_users"
+    )
+    for key in sorted(tenant.protected_users):
+        user = users.get(key)
+        if user is not None and user.expires is not None:
+            _error(report, user.expires.location, f"'{user.email}' has an expiry (R24); {fix}")
+    for group in groups.values():
+        if not group.present:
+            continue  # a deleted group's expiries change nothing (R9)
+        for member, expiry in sorted(group.expiries.items()):
+            if member in tenant.protected_users:
+                _error(
+                    report,
+                    expiry.location,
+                    f"'{member}' has an expiry in group '{group.key}' (R24); {fix}",
+                )
 
 
 def _error(report: list[Diagnostic], location: Location | None, message: str) -> None:
@@ -123,15 +166,20 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
         manage_groups=settings.get("manage_groups", True),
         unmanaged_users=UnmanagedUsers(settings.get("unmanaged_users", "ignore")),
         enabled=settings.get("enabled", True),
+        expiry_warning_days=settings.get("expiry_warning_days", 7),
         safety=(
             Safety(
                 max_deactivations=safety.max_deactivations,
                 max_deactivation_percent=float(safety.max_deactivation_percent),
                 max_group_deletions=safety.max_group_deletions,
+                max_removals_per_group=safety.max_removals_per_group,
+                max_removal_percent_per_group=float(safety.max_removal_percent_per_group),
             )
             if safety is not None
             else Safety()
         ),
+        protected_users=frozenset(email_key(e) for e in settings.get("protected_users") or ()),
+        locations=MappingProxyType({name: entry.location for name, entry in values.items()}),
     )
 
 
@@ -157,9 +205,37 @@ def _merge_users(entries: Iterable[UserEntry], report: list[Diagnostic]) -> dict
             suspended=model.suspended,
             password_expired=model.password_expired,
             language=model.language,
+            expires=_expiry(model.expires, entry.expires_location),
             location=entry.location,
         )
     return users
+
+
+def _expiry(text: str | None, location: Location | None) -> Expiry | None:
+    """R24: the schema has checked the value already; this only converts it."""
+    if text is None:
+        return None
+    at, written = parse_expires(text)
+    return Expiry(at=at, text=written, location=location)
+
+
+def _split_members(entry: GroupEntry) -> tuple[list[str], dict[str, Expiry]]:
+    """The members as e-mails, and the expiries of those written as {email, expires}."""
+    written = entry.model.members or []
+    # A C-level check: a group of plain e-mails (nearly every group) is taken as it is.
+    if set(map(type, written)) <= {str}:
+        return cast(list[str], written), {}
+    emails: list[str] = []
+    expiries: dict[str, Expiry] = {}
+    for index, member in enumerate(written):
+        if isinstance(member, MemberSchema):
+            emails.append(member.email)
+            expiry = _expiry(member.expires, entry.expires_location(index))
+            if expiry is not None:
+                expiries[email_key(member.email)] = expiry
+        else:
+            emails.append(member)
+    return emails, expiries
 
 
 def _check_invalid_duplicates(
@@ -225,7 +301,7 @@ def _merge_groups(
             )
             continue
         model = entry.model
-        written = model.members or ()
+        written, expiries = _split_members(entry)
         members = [
             keys.get(m) or keys.setdefault(m, _shared(email_key(m), own_key)) for m in written
         ]
@@ -244,6 +320,7 @@ def _merge_groups(
             renamed_from=tuple(name.strip() for name in model.renamed_from or ()),
             state=GroupState(model.state),
             members=tuple(members),
+            expiries=MappingProxyType({_shared(k, own_key): v for k, v in expiries.items()}),
             location=entry.location,
         )
         kept.append(entry)

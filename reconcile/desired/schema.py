@@ -12,13 +12,25 @@ import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from reconcile.desired.expiry import EXPIRES_HINT, ExpiresError, parse_expires
 
 SCHEMA_ID = "https://reconcile.example.test/desired-state.schema.json"
 
 GROUP_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+# Editors check the shape; the loader's parser (expiry.py) checks the calendar and offset.
+EXPIRES_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2}))?$"
 # Deliberately plain: the loader's own check (`email_problem`) gives the precise reason.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -72,8 +84,53 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def _checked_email(value: str) -> str:
+    problem = email_problem(value)
+    if problem:
+        raise PydanticCustomError("email", problem)
+    return value.strip()
+
+
+# An e-mail in a list (tenant.protected_users): checked per item, so that an error names
+# the item's own line.
+Email = Annotated[
+    str, Field(json_schema_extra={"pattern": EMAIL_PATTERN}), AfterValidator(_checked_email)
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _check_expires(value: object) -> object:
+    """R24: a date or a timestamp with an offset; anything else says what to write."""
+    if value is None:
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "expires", "'expires' must be a date or a timestamp, quoted if need be: " + EXPIRES_HINT
+        )
+    try:
+        parse_expires(value)
+    except ExpiresError as exc:
+        raise PydanticCustomError("expires", "'expires': " + str(exc)) from exc
+    return value.strip()
+
+
+_EXPIRES_DESCRIPTION = (
+    "Access ends (R24): a date (through the end of that day, UTC) or an ISO 8601 timestamp "
+    "with an offset."
+)
+Expires = Annotated[
+    str,
+    BeforeValidator(_check_expires),
+    Field(json_schema_extra={"pattern": EXPIRES_PATTERN}, description=_EXPIRES_DESCRIPTION),
+]
+# The check wraps the whole optional value, so a bad value gets one error, not one per type.
+OptionalExpires = Annotated[
+    Annotated[str, Field(json_schema_extra={"pattern": EXPIRES_PATTERN})] | None,
+    BeforeValidator(_check_expires),
+]
 
 
 class SafetySchema(_Strict):
@@ -90,6 +147,16 @@ class SafetySchema(_Strict):
         "counts only when at least 10 users are active.",
     )
     max_group_deletions: int = Field(3, ge=0, description="Most groups one apply may delete.")
+    max_removals_per_group: int = Field(
+        10, ge=0, description="Most members one group may lose in one apply (0 = none)."
+    )
+    max_removal_percent_per_group: float = Field(
+        50.0,
+        ge=0,
+        le=100,
+        description="Most of one group's members it may lose in one apply, in percent "
+        "(0..100); counts only for groups of at least 10 members.",
+    )
 
 
 class TenantSchema(_Strict):
@@ -106,6 +173,14 @@ class TenantSchema(_Strict):
     )
     enabled: bool = Field(True, description="false: the integration is paused, plans are empty.")
     safety: SafetySchema = Field(default_factory=SafetySchema)
+    protected_users: list[Email] | None = Field(
+        None,
+        description="R23: e-mails no plan may ever deactivate (break-glass admins, the account "
+        "that owns the API token); a plan that would is an error no flag overrides.",
+    )
+    expiry_warning_days: int = Field(
+        7, ge=0, description="Plans warn about expiries (R24) this many days ahead."
+    )
 
 
 class UserSchema(_Strict):
@@ -127,14 +202,14 @@ class UserSchema(_Strict):
     language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] | None = Field(
         None, description="Preferred language (e.g. de, en, pt-BR); sent on create only."
     )
+    expires: OptionalExpires = Field(
+        None, description="All of this user's access ends then. " + _EXPIRES_DESCRIPTION
+    )
 
     @field_validator("email")
     @classmethod
     def _email_syntax(cls, value: str) -> str:
-        problem = email_problem(value)
-        if problem:
-            raise PydanticCustomError("email", problem)
-        return value.strip()
+        return _checked_email(value)
 
     def name_problem(self) -> str | None:
         """R14: display_name, or both first_name and last_name, non-empty after trimming."""
@@ -151,6 +226,13 @@ class UserSchema(_Strict):
         )
 
 
+class MemberSchema(_Strict):
+    """A member whose membership expires (R24): `{email: ..., expires: 2027-03-31}`."""
+
+    email: str = Field(description="E-mail of a declared user.")
+    expires: Expires
+
+
 class GroupSchema(_Strict):
     """A TeamViewer user group, under a stable key."""
 
@@ -162,7 +244,10 @@ class GroupSchema(_Strict):
     state: Literal["present", "deleted"] = Field(
         "present", description="deleted: the live group is deleted."
     )
-    members: list[str] | None = Field(None, description="E-mails of declared users.")
+    # str first: the plain e-mail, by far the common case, is checked in pydantic's core.
+    members: list[str | MemberSchema] | None = Field(
+        None, description="E-mails of declared users, or {email, expires} (R24)."
+    )
 
 
 class FileSchema(_Strict):

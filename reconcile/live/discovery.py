@@ -22,7 +22,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from reconcile.live.errors import BadRequest, NotFound, ScimError, UnexpectedResponseError
+from reconcile.live.errors import (
+    BadRequest,
+    ConfigurationError,
+    NotFound,
+    ScimError,
+    UnexpectedResponseError,
+)
 from reconcile.live.wire import SSO_SCHEMA
 
 
@@ -35,6 +41,15 @@ class ServiceFacts:
     patch_supported: bool
     max_results: int | None  # filter.maxResults: the most resources one page may hold
     discovered: bool  # read from the service (False: assumed)
+
+    def check_patch(self, *, label: str) -> None:
+        """Raise before an update the service said it cannot take (patch.supported)."""
+        if not self.patch_supported:
+            raise ConfigurationError(
+                f"{label} says it does not support PATCH (ServiceProviderConfig "
+                "patch.supported is false); reconcile updates users and groups with PATCH, "
+                "so only creates can be applied to this service"
+            )
 
 
 TEAMVIEWER_FACTS: Final = ServiceFacts(

@@ -10,12 +10,15 @@ requests its remaining pages concurrently, as few as the service's page size all
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from reconcile.live.client import ScimClient
 from reconcile.live.errors import IncompleteListingError, LiveStateError
 from reconcile.live.gate import PriorityGate
 from reconcile.live.listing import gather_all, speculative_pages
 from reconcile.live.model import Live, LiveGroup, LiveUser
+
+logger = logging.getLogger(__name__)
 
 
 async def fetch_live(
@@ -36,6 +39,7 @@ async def fetch_live(
     try:
         return await _read_once(client, speculate)
     except IncompleteListingError as first:
+        logger.info("%s; reading the live state again", first)
         try:
             return await _read_once(client, speculate)
         except IncompleteListingError as second:

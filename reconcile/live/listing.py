@@ -10,8 +10,10 @@ every page is the one we asked for. Any sign that the listing moved underneath u
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from reconcile.live.errors import IncompleteListingError, LiveStateError
 from reconcile.live.gate import PriorityGate, Slot
@@ -65,10 +67,6 @@ async def gather_all(coros: Sequence[Awaitable[T]]) -> list[T]:
     return [t.result() for t in tasks]
 
 
-def _inconsistent(what: str, reason: str) -> IncompleteListingError:
-    return IncompleteListingError(f"the {what} listing changed while it was read: {reason}")
-
-
 def speculative_pages(*, expected: Sequence[int], page_size: int, slots: int) -> list[int]:
     """How many pages after the first to request together with it, per listing.
 
@@ -97,16 +95,18 @@ def speculative_pages(*, expected: Sequence[int], page_size: int, slots: int) ->
     return granted
 
 
-async def list_all(
-    *,
-    fetch_page: PageFetcher,
-    parse: Callable[[list[dict[str, Any]]], list[T]],
-    what: str,
-    page_size: int,
-    speculate: int = 0,
-    gate: PriorityGate | None = None,
-) -> list[T]:
-    """Every resource of one endpoint, in listing order; `what` names it in errors.
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the first page tells: totalResults, the service's real page size (it may cap
+    `count` below what we asked for), and the start of every page still due."""
+
+    total: int
+    size: int
+    due: range
+
+
+class Listing(Generic[T]):
+    """One endpoint read completely, in listing order; `what` names it in errors.
 
     Each page is checked and parsed while the others are still on their way, in chunks,
     each when no request of the gate is busy on the wire (gate.quiet): parsing never holds
@@ -115,153 +115,164 @@ async def list_all(
     decoded at once: it tells what else to request. `speculate` pages after the first are
     requested together with it (see `speculative_pages`); one that turns out not to be
     needed is discarded unread. With a `gate` shared by several listings, each page waits
-    for its turn there (see gate.py). Without a gate, the client's own limit applies and
+    for its turn there (see gate.py). Without a gate, the caller's own limit applies and
     pages are parsed as they come.
     """
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
-    follow_wire = gate is not None
-    gate = gate or PriorityGate(1_000_000)
-    backlog = 0  # pages received and not yet parsed (the first page aside)
 
-    async def parse_turn() -> None:
-        if follow_wire and backlog <= gate.slots:
-            await gate.quiet()
+    def __init__(
+        self,
+        *,
+        fetch_page: PageFetcher,
+        parse: Callable[[list[dict[str, Any]]], list[T]],
+        what: str,
+        page_size: int,
+        gate: PriorityGate | None = None,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.what = what
+        self.page_size = page_size
+        self._fetch_page = fetch_page
+        self._parse = parse
+        self._follow_wire = gate is not None
+        self._gate = gate or PriorityGate(1_000_000)
+        self._backlog = 0  # pages received and not yet parsed (the first page aside)
+        self._seen: set[str] = set()  # ids listed so far
+        self._shape: asyncio.Future[_Shape] | None = None
+
+    async def read(self, *, speculate: int = 0) -> list[T]:
+        """Every resource, or an error: never a partial picture."""
+        self._backlog, self._seen = 0, set()
+        self._shape = asyncio.get_running_loop().create_future()
+        size = self.page_size
+        early = {
+            start: asyncio.ensure_future(self._later_page(start, size, speculative=True))
+            for start in range(1 + size, 1 + (speculate + 1) * size, size)
+        }
+        tasks: list[asyncio.Future[list[T] | None]] = []
+        try:
+            first = (await self._receive(1, size, priority=0.0)).decode()
+            self._check(first, start=1, shape=None)
+            shape = self._shape_of(first)
+            self._shape.set_result(shape)
+            reuse = shape.size == size  # speculative pages line up with the real pages
+            # The remaining pages are requested before this one is parsed: parsing a page
+            # of 1,000 groups takes a while, and the service can work meanwhile.
+            tasks = [
+                early.pop(start)
+                if reuse and start in early
+                else asyncio.ensure_future(self._later_page(start, shape.size, speculative=False))
+                for start in shape.due
+            ]
+            pages = [await self._parse_chunked(first.resources)]
+            for page in await gather_all(tasks):
+                assert page is not None  # every one of these starts is due
+                pages.append(page)
+        finally:
+            # Speculative pages that were not needed, or every page after a failure (the
+            # first page's own checks included): never leave a request running.
+            leftover = [*early.values(), *tasks]
+            for task in leftover:
+                task.cancel()
+            await asyncio.gather(*leftover, return_exceptions=True)
+        return [item for page in pages for item in page]
+
+    def _check(self, page: ListResponse, *, start: int, shape: _Shape | None) -> None:
+        """Every consistency check of the listing: raise IncompleteListingError when
+        `page` shows that the listing moved while it was read. `shape` is None for the
+        first page, whose own totalResults sets it."""
+        items = page.resources
+        if shape is None:
+            total = page.total_results
+            if len(items) > total:
+                raise self._moved(
+                    f"the first page holds {len(items)} items but totalResults is {total}"
+                )
+            if not items and total:
+                raise self._moved(f"the first page is empty but totalResults is {total}")
+        else:
+            if page.total_results != shape.total:
+                raise self._moved(
+                    f"totalResults went from {shape.total} to {page.total_results} "
+                    f"(page at startIndex {start})"
+                )
+            expected = min(shape.size, shape.total - start + 1)
+            if len(items) != expected:
+                adjective = "short" if len(items) < expected else "long"
+                raise self._moved(
+                    f"a {adjective} page at startIndex {start}: {len(items)} items "
+                    f"where {expected} were due"
+                )
+        for item in items:
+            ident = item.get("id")
+            if not isinstance(ident, str) or not ident:
+                # Shape errors are reported by the caller's parsing with the item's position.
+                continue
+            if ident in self._seen:
+                raise self._moved(f"id {ident} appears on two pages")
+            self._seen.add(ident)
+
+    def _moved(self, reason: str) -> IncompleteListingError:
+        return IncompleteListingError(
+            f"the {self.what} listing changed while it was read: {reason}"
+        )
+
+    def _shape_of(self, first: ListResponse) -> _Shape:
+        total, held = first.total_results, len(first.resources)
+        if held >= total:
+            return _Shape(total=total, size=self.page_size, due=range(0))
+        pages_due = 1 + (total - 1) // held
+        if pages_due > MAX_PAGES:
+            raise LiveStateError(
+                f"the {self.what} listing claims totalResults {total} in pages of {held}: "
+                f"{pages_due} pages, more than the {MAX_PAGES} reconcile reads. Check "
+                "that --target is the SCIM base URL of the right service; the engine "
+                "never plans from a partial listing"
+            )
+        return _Shape(total=total, size=held, due=range(1 + held, total + 1, held))
+
+    async def _receive(self, start: int, count: int, *, priority: float) -> ReceivedPage:
+        async with self._gate.slot(priority) as slot:
+            return await self._fetch_page(start, count, slot)
+
+    @contextmanager
+    def _in_backlog(self) -> Iterator[None]:
+        """A page counts in the backlog from its arrival until it is parsed or dropped."""
+        self._backlog += 1
+        try:
+            yield
+        finally:
+            self._backlog -= 1
+
+    async def _parse_turn(self) -> None:
+        if self._follow_wire and self._backlog <= self._gate.slots:
+            await self._gate.quiet()
         else:
             await asyncio.sleep(0)  # let the answers out, but parse without waiting
 
-    async def gated(
-        start: int, count: int, priority: float, *, urgent: bool = False
-    ) -> ListResponse:
-        """One page, decoded. An `urgent` one (the first: it tells what else to request)
-        is decoded at once; any other counts in the backlog and the caller owes `done()`."""
-        nonlocal backlog
-        async with gate.slot(priority) as slot:
-            received = await fetch_page(start, count, slot)
-        if urgent:
-            return received.decode()
-        backlog += 1
-        try:
-            await parse_turn()
-            return received.decode()
-        except BaseException:
-            done()
-            raise
+    async def _later_page(self, start: int, count: int, *, speculative: bool) -> list[T] | None:
+        """A page after the first; a speculative one is None when not needed after all."""
+        assert self._shape is not None
+        if speculative:
+            received = await self._receive(start, count, priority=0.0)
+        else:
+            shape = await self._shape
+            # How far into its listing: the gate admits the page furthest behind first.
+            received = await self._receive(start, count, priority=start / shape.total)
+        with self._in_backlog():
+            await self._parse_turn()
+            page = received.decode()
+            if speculative:
+                shape = await self._shape
+                if start not in shape.due or shape.size != self.page_size:
+                    return None  # beyond the end, or the service pages differently than asked
+            self._check(page, start=start, shape=shape)
+            return await self._parse_chunked(page.resources)
 
-    def done() -> None:
-        nonlocal backlog
-        backlog -= 1
-
-    loop = asyncio.get_running_loop()
-    # Known once the first page is in: totalResults, the real page size, the pages due.
-    shape: asyncio.Future[tuple[int, int, range]] = loop.create_future()
-    seen: set[str] = set()
-
-    async def take(page: ListResponse, start: int, total: int, size: int) -> list[T]:
-        if page.total_results != total:
-            raise _inconsistent(
-                what,
-                f"totalResults went from {total} to {page.total_results} "
-                f"(page at startIndex {start})",
-            )
-        expected = min(size, total - start + 1)
-        if len(page.resources) != expected:
-            adjective = "short" if len(page.resources) < expected else "long"
-            raise _inconsistent(
-                what,
-                f"a {adjective} page at startIndex {start}: {len(page.resources)} items "
-                f"where {expected} were due",
-            )
-        _check_ids(page.resources, seen, what)
-        return await parse_chunked(page.resources)
-
-    async def parse_chunked(items: list[dict[str, Any]]) -> list[T]:
+    async def _parse_chunked(self, items: list[dict[str, Any]]) -> list[T]:
         parsed: list[T] = []
         for i in range(0, len(items), PARSE_CHUNK):
             if i:
-                await parse_turn()
-            parsed.extend(parse(items[i : i + PARSE_CHUNK]))
+                await self._parse_turn()
+            parsed.extend(self._parse(items[i : i + PARSE_CHUNK]))
         return parsed
-
-    async def later_page(start: int, count: int, *, speculative: bool) -> list[T] | None:
-        """A page after the first; a speculative one is None when not needed after all."""
-        if speculative:
-            page = await gated(start, count, 0.0)
-            try:
-                total, size, due = await shape
-            except BaseException:
-                done()
-                raise
-            if start not in due or size != page_size:
-                done()
-                return None  # beyond the end, or the service pages differently than asked
-        else:
-            total, size, due = await shape
-            page = await gated(start, count, start / total)  # how far into its listing
-        try:
-            return await take(page, start, total, size)
-        finally:
-            done()
-
-    early = {
-        start: asyncio.ensure_future(later_page(start, page_size, speculative=True))
-        for start in range(1 + page_size, 1 + (speculate + 1) * page_size, page_size)
-    }
-    tasks: list[asyncio.Future[list[T] | None]] = []
-    try:
-        first = await gated(1, page_size, 0.0, urgent=True)
-        total = first.total_results
-        items = first.resources
-        if len(items) > total:
-            raise _inconsistent(
-                what, f"the first page holds {len(items)} items but totalResults is {total}"
-            )
-        size, due = page_size, range(0)
-        if len(items) < total:
-            if not items:
-                raise _inconsistent(what, f"the first page is empty but totalResults is {total}")
-            # The service's real page size: it may cap `count` below what we asked for.
-            size = len(items)
-            pages_due = 1 + (total - 1) // size
-            if pages_due > MAX_PAGES:
-                raise LiveStateError(
-                    f"the {what} listing claims totalResults {total} in pages of {size}: "
-                    f"{pages_due} pages, more than the {MAX_PAGES} reconcile reads. Check "
-                    "that --target is the SCIM base URL of the right service; the engine "
-                    "never plans from a partial listing"
-                )
-            due = range(1 + size, total + 1, size)
-        shape.set_result((total, size, due))
-        reuse = size == page_size  # speculative pages line up with the real pages
-        # The remaining pages are requested before this one is parsed: parsing a page of
-        # 1,000 groups takes a while, and the service can work meanwhile.
-        tasks = [
-            early.pop(start)
-            if reuse and start in early
-            else asyncio.ensure_future(later_page(start, size, speculative=False))
-            for start in due
-        ]
-        _check_ids(items, seen, what)
-        pages = [await parse_chunked(items)]
-        for page in await gather_all(tasks):
-            assert page is not None  # every one of these starts is due
-            pages.append(page)
-    finally:
-        # Speculative pages that were not needed, or every page after a failure (the first
-        # page's own checks included): never leave a request running.
-        leftover = [*early.values(), *tasks]
-        for task in leftover:
-            task.cancel()
-        await asyncio.gather(*leftover, return_exceptions=True)
-    return [item for page in pages for item in page]
-
-
-def _check_ids(items: list[dict[str, Any]], seen: set[str], what: str) -> None:
-    for item in items:
-        ident = item.get("id")
-        if not isinstance(ident, str) or not ident:
-            # Shape errors are reported by the caller's parsing with the item's position.
-            continue
-        if ident in seen:
-            raise _inconsistent(what, f"id {ident} appears on two pages")
-        seen.add(ident)

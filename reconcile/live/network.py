@@ -1,7 +1,9 @@
 """How the client reaches the service: a proxy from the environment, the CAs it trusts.
 
     transport = transport_for(url, settings=NetworkSettings(ca_bundle=path), limits=limits)
-    httpx.AsyncClient(base_url=..., transport=transport, trust_env=False, ...)
+
+`httpclient.open_http_client` (the one place the httpx client is built) takes this
+transport unless it is given one (in-process, tests), always with `trust_env=False`.
 
 httpx's own `trust_env=True` would also read `~/.netrc` and send what it finds there, so
 the environment is read here instead, and only for two things:

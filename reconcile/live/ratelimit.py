@@ -56,10 +56,6 @@ class RateLimiter:
         """The current rate in requests per second (None: unlimited)."""
         return self._rate
 
-    @property
-    def paused_until(self) -> float:
-        return self._paused_until
-
     def _burst(self) -> float:
         return 1.0 if self._rate is None else max(1.0, min(self._max_burst, self._rate))
 

@@ -3,7 +3,7 @@
 Retried: 429 (after `Retry-After`), 502/503/504, timeouts and dropped connections.
 Idempotent requests (GET, PATCH with replace/add/remove of values, DELETE) are simply
 re-sent. A create (POST) is never re-sent blindly: when its outcome is unknown the client
-first looks the resource up (R17), see `client.py`.
+first looks the resource up (R17), see `resources.create_then_settle`.
 """
 
 from __future__ import annotations

@@ -82,18 +82,42 @@ class StalePlan(NotApplicable):
 class UnsafePlan(NotApplicable):
     """R20: the plan is over one or more safety gates that the override does not cover."""
 
-    def __init__(self, *, plan: Plan, failed: tuple[GateResult, ...]) -> None:
+    def __init__(
+        self,
+        *,
+        plan: Plan,
+        failed: tuple[GateResult, ...],
+        allowed_deactivations: int | None = None,
+        deactivations: int = 0,
+    ) -> None:
         self.plan = plan
         self.failed = failed
+        self.allowed_deactivations = allowed_deactivations  # --allow-deactivations N
+        self.deactivations = deactivations  # in the fresh plan
         super().__init__("\n".join((*self.refusals, self.advice)))
 
     @property
     def refusals(self) -> tuple[str, ...]:
         """One sentence per gate: which gate, what was counted, against what limit."""
-        return tuple(
-            f"safety gate {gate.gate} refused the plan: {gate.detail} "
-            f"(value {gate.value}, limit {gate.limit})"
-            for gate in self.failed
+        return (
+            tuple(
+                f"safety gate {gate.gate} refused the plan: {gate.detail} "
+                f"(value {gate.value}, limit {gate.limit})"
+                for gate in self.failed
+            )
+            + self._bound_override()
+        )
+
+    def _bound_override(self) -> tuple[str, ...]:
+        """Why `--allow-deactivations N` did not cover the deactivation gates."""
+        allowed = self.allowed_deactivations
+        gates = {Gate.MAX_DEACTIVATIONS, Gate.MAX_DEACTIVATION_PERCENT}
+        if allowed is None or not any(gate.gate in gates for gate in self.failed):
+            return ()
+        return (
+            f"--allow-deactivations {allowed} allows at most {allowed} deactivations, but the "
+            f"fresh plan deactivates {self.deactivations}: review the fresh plan above; if "
+            f"it is intended, approve it with --allow-deactivations {self.deactivations}",
         )
 
     @property
@@ -106,6 +130,8 @@ class UnsafePlan(NotApplicable):
         else:
             what = (
                 "if this is intended, raise the limit under tenant.safety in the desired "
-                "state, or pass --allow-mass-change to override the gates for this run"
+                "state, or override the gates for this run: --allow-deactivations "
+                f"{self.deactivations} for the deactivation gates only (up to that many), "
+                "--allow-mass-change for every gate"
             )
         return f"nothing was changed; {what}."

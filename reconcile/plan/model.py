@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
@@ -277,6 +278,8 @@ class NoticeKind(StrEnum):
     GROUP_MANAGEMENT_OFF = "group_management_off"  # R11
     EMAIL_CHANGE_UNSUPPORTED = "email_change_unsupported"  # R15 heuristic
     SSO_NOT_SENT = "sso_not_sent"  # the service does not take the SsoUser extension
+    EXPIRING = "expiring"  # R24: an expiry within tenant.expiry_warning_days
+    LEFT_PENDING = "left_pending"  # R24: apply --only-expired leaves the other changes
     # Blocking problems are raised as PlanningError diagnostics with these kinds.
     AMBIGUOUS_GROUP = "ambiguous_group"  # R7
 
@@ -290,12 +293,31 @@ class Notice:
     message: str
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Expiration:
+    """R24: access that counted as absent in this plan because its expiry had passed.
+
+    `group` is the key of the group whose membership expired, or None when the user's own
+    `expires` passed (then every membership of the user counts as absent).
+    """
+
+    email: str
+    group: str | None
+    expires: str  # as written in the YAML: what the plan's reasons show
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+
 class Gate(StrEnum):
     """R20 safety gates, computed here, enforced by apply."""
 
     MAX_DEACTIVATIONS = "max_deactivations"
     MAX_DEACTIVATION_PERCENT = "max_deactivation_percent"
     MAX_GROUP_DELETIONS = "max_group_deletions"
+    MAX_REMOVALS_PER_GROUP = "max_removals_per_group"
+    MAX_REMOVAL_PERCENT_PER_GROUP = "max_removal_percent_per_group"
     EMPTY_DESIRED = "empty_desired"
 
 
@@ -395,6 +417,10 @@ class Plan:
     notices: tuple[Notice, ...]
     safety: tuple[GateResult, ...]
     desired_state: str | None = None
+    # R24: the time the plan was made for (None: planned without one, so no expiries), and
+    # the expiries that had passed by then.
+    now: datetime | None = None
+    expired: tuple[Expiration, ...] = ()
 
     def __repr__(self) -> str:
         # A summary, like Live's: the full repr of a large plan is slow and unreadable.

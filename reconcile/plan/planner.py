@@ -19,13 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeVar, cast
 
-from reconcile.desired.model import Desired, DesiredGroup, DesiredUser, UnmanagedUsers
+from reconcile.desired.model import (
+    Desired,
+    DesiredGroup,
+    DesiredUser,
+    Location,
+    UnmanagedUsers,
+)
 from reconcile.live.model import Live, LiveGroup, LiveUser
 from reconcile.plan.errors import Diagnostic, PlanningError
+from reconcile.plan.expiry import ExpiryView, expiry_view
 from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
@@ -50,6 +58,9 @@ class Policy:
     # False: the service does not list the TeamViewer SsoUser extension (its discovery
     # documents), so tenant.sso_customer_id is not sent on create, and the plan says so.
     sso_extension: bool = True
+    # R24: the time the plan is for (aware; the command line passes --now or the current
+    # UTC time). None judges no expiries, and the plan says so when there are some.
+    now: datetime | None = None
 
 
 K = TypeVar("K")
@@ -106,10 +117,13 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     name conflicts, group members that are not declared users).
     """
     policy = policy or Policy()
-    operations, notices = _Planner(desired, live).run()
+    expiry = expiry_view(desired, policy.now)
+    operations, notices = _Planner(desired, live, expiry).run()
     if desired.tenant.sso_customer_id and not policy.sso_extension:
         notices.append(Notice(NoticeKind.SSO_NOT_SENT, "tenant.sso_customer_id", SSO_NOT_SENT))
     ops = tuple(sorted(operations, key=lambda op: op.sort_key))
+    if desired.tenant.enabled:
+        notices.extend(expiry.notices)
     return Plan(
         target=policy.target,
         live_fingerprint=live.fingerprint,
@@ -117,6 +131,8 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
         operations=ops,
         notices=tuple(sorted(notices)),
         safety=compute_safety(desired=desired, live=live, operations=ops),
+        now=policy.now,
+        expired=expiry.expirations if desired.tenant.enabled else (),
     )
 
 
@@ -140,8 +156,9 @@ def _names(names: Iterable[str], *, limit: int = 3) -> str:
 class _Planner:
     """One planning run; holds the indexes shared by the user and group passes."""
 
-    def __init__(self, desired: Desired, live: Live) -> None:
+    def __init__(self, desired: Desired, live: Live, expiry: ExpiryView) -> None:
         self.desired = desired
+        self.expiry = expiry  # R24
         self.live = live
         self.tenant = desired.tenant
         # Plain dict copies: lookups through a mapping proxy take a slower path.
@@ -186,6 +203,7 @@ class _Planner:
                     "still decide which users are bound and active (R11).",
                 )
             )
+        self._check_protected()
         return self.operations, self.notices
 
     # -- validation that blocks planning -------------------------------------------------
@@ -208,7 +226,7 @@ class _Planner:
         undeclared: list[str] = []
         for key, group in self.desired.groups.items():
             try:
-                tokens = set(_lookup(table, group.members))
+                tokens = set(_lookup(table, self.expiry.members_of(key, group)))
             except KeyError:
                 undeclared.append(key)
                 continue
@@ -296,6 +314,65 @@ class _Planner:
             raise PlanningError(problems)
         return matches
 
+    def _check_protected(self) -> None:
+        """R23: no plan deactivates a protected user, whatever the reason; one that would
+        is a planning error (no command-line flag overrides it)."""
+        protected = self.tenant.protected_users
+        if not protected:
+            return
+        problems = [
+            self._protected_problem(op)
+            for op in self.operations
+            if isinstance(op, UpdateUser) and op.is_deactivation and op.key in protected
+        ]
+        if problems:
+            raise PlanningError(problems)
+
+    def _protected_problem(self, op: UpdateUser) -> Diagnostic:
+        """Who, why, the declaration that causes it (the diagnostic's location), the fix."""
+        user = self.declared.get(op.key)
+        cause: Location | None
+        if user is None:  # R13
+            cause = self.tenant.locations.get("unmanaged_users")
+            fix = "declare it in a present group's members, or set tenant.unmanaged_users: ignore"
+        elif self.token_of[op.key] in self.bound:  # bound, but suspended or expired (R3)
+            cause = user.location
+            keys = [
+                k
+                for k, on in (
+                    ("suspended", user.suspended),
+                    ("password_expired", user.password_expired),
+                )
+                if on
+            ]
+            fix = f"set {' and '.join(f'{k}: false' for k in keys)} in its entry"
+        else:  # left its last present group (R5), or is in none (R2)
+            cause = self._unbinding_cause(op.key, user)
+            fix = "list it in a present group's members again"
+        listed = self.tenant.locations.get("protected_users")
+        return Diagnostic(
+            "protected_user",
+            op.email,
+            f"{op.email} is a protected user (tenant.protected_users"
+            f"{f' at {listed}' if listed else ''}), but this plan would deactivate it: "
+            f"{'; '.join(op.reasons)}. To fix: {fix}; or, if it must lose access, remove it "
+            "from tenant.protected_users first. No command-line flag overrides this (R23)",
+            cause,
+        )
+
+    def _unbinding_cause(self, key: str, user: DesiredUser) -> Location | None:
+        """The declaration that unbinds `key`: a deleted group listing it (R9), else a
+        present group it was dropped from (R12), else its own entry (in no group, R2)."""
+        token = self.token_of[key]
+        groups = self.desired.groups
+        for gkey in sorted(groups):
+            if not groups[gkey].present and token in self.group_tokens[gkey]:
+                return groups[gkey].location
+        for gkey, match in sorted(self.matches.items()):
+            if groups[gkey].present and token in match.live.member_ids:
+                return groups[gkey].location
+        return user.location
+
     # -- users ---------------------------------------------------------------------------
 
     def _present_groups_of(self, keys: set[str]) -> dict[str, list[str]]:
@@ -346,12 +423,15 @@ class _Planner:
                         )
                     )
                 else:
+                    lapsed = self.expiry.lapsed(key) if self.expiry.expired else None
                     self.notices.append(
                         Notice(
                             NoticeKind.UNBOUND_USER,
                             user.email,
-                            f"{user.email} is declared but not a member of any present group: "
-                            "not created (R2); add it to a group to give it access",
+                            f"{user.email}: {lapsed}: not created (R2)"
+                            if lapsed
+                            else f"{user.email} is declared but not a member of any present "
+                            "group: not created (R2); add it to a group to give it access",
                         )
                     )
                 continue
@@ -396,7 +476,7 @@ class _Planner:
                 elif current.id in bound:
                     reasons.append(f"{self._inactive_why(user)} in the desired state (R3)")
                 else:
-                    reasons.append(left.get(user.key) or self._unbound_reason())
+                    self._deactivation_reasons(user.key, left, reasons)
             if rename is not None:
                 reasons.append(
                     f"name differs: TeamViewer has '{rename[0]}', the effective name is "
@@ -412,6 +492,16 @@ class _Planner:
                 )
             )
         self._email_change_notices(not_live)
+
+    def _deactivation_reasons(self, key: str, left: dict[str, str], reasons: list[str]) -> None:
+        """Why a user with no present group left is deactivated: an expiry (R24) first."""
+        expired = self.expiry.deactivation_reason(key) if self.expiry.expired else None
+        if expired is not None:
+            reasons.append(expired)
+            if key in left:
+                reasons.append(left[key])
+        else:
+            reasons.append(left.get(key) or self._unbound_reason())
 
     @staticmethod
     def _inactive_why(user: DesiredUser) -> str:
@@ -452,6 +542,8 @@ class _Planner:
                 for member in (id_to_key[i] for i in leaving.intersection(lg.member_ids)):
                     if declared is None:
                         dropped.setdefault(member, set()).add(lg.name)
+                    elif self.expiry.has_expired(declared.key, member):
+                        continue  # said by the expiry's own reason (R24)
                     elif declared.present:
                         left.setdefault(member, set()).add(declared.name)
                     else:
@@ -617,7 +709,7 @@ class _Planner:
                     rename=rename,
                     add_members=self._member_refs(add_ids, new_keys),
                     remove_members=self._member_refs(remove_ids),
-                    reasons=self._update_reasons(match, rename, adds, len(remove_ids)),
+                    reasons=self._update_reasons(match, rename, adds, remove_ids, key),
                 )
             )
         matched = {m.live.id for m in matches.values()}
@@ -655,9 +747,13 @@ class _Planner:
         if problems:
             raise PlanningError(problems)
 
-    @staticmethod
     def _update_reasons(
-        match: _Match, rename: tuple[str, str] | None, adds: int, removes: int
+        self,
+        match: _Match,
+        rename: tuple[str, str] | None,
+        adds: int,
+        remove_ids: list[str],
+        key: str,
     ) -> tuple[str, ...]:
         reasons: list[str] = []
         if match.how == "name":
@@ -670,8 +766,17 @@ class _Planner:
             reasons.append(f"renamed in place from '{rename[0]}' to '{rename[1]}' (R8)")
         if adds:
             reasons.append(f"{plural(adds, 'declared member')} not in the live group (R12)")
+        expired: list[str] = []
+        if remove_ids and self.expiry.expired.get(key):
+            users_by_id = self.live.users_by_id
+            for uid in remove_ids:
+                why = self.expiry.removal_reason(key, users_by_id[uid].key)
+                if why is not None:
+                    expired.append(why)
+        removes = len(remove_ids) - len(expired)
         if removes:
             reasons.append(f"{plural(removes, 'live member')} not declared in this group (R12)")
+        reasons.extend(sorted(expired))
         return tuple(reasons)
 
     def _create_group(

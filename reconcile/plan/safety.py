@@ -13,15 +13,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from reconcile.desired.model import Desired
+from reconcile.desired.model import Desired, Safety
 from reconcile.live.model import Live
 from reconcile.plan.errors import StalePlan, UnsafePlan
-from reconcile.plan.model import DeleteGroup, Gate, GateResult, Operation, Plan, UpdateUser
+from reconcile.plan.model import (
+    DeleteGroup,
+    Gate,
+    GateResult,
+    Operation,
+    Plan,
+    UpdateGroup,
+    UpdateUser,
+)
 from reconcile.text import plural
 
 # Like octoDNS's minimum of 10 existing records: below this many active users a
 # percentage is meaningless (1 of 4 is 25 %), so only the absolute limit applies.
 PERCENT_GATE_MIN_ACTIVE_USERS = 10
+# The same for one group: losing 3 of 4 members is 75 %, yet only the absolute limit says
+# anything about so small a group.
+PERCENT_GATE_MIN_GROUP_MEMBERS = 10
+# The gates `--allow-deactivations N` may override (up to N deactivations).
+DEACTIVATION_GATES = frozenset({Gate.MAX_DEACTIVATIONS, Gate.MAX_DEACTIVATION_PERCENT})
 
 
 def count_active(live: Live) -> int:
@@ -33,11 +46,16 @@ def compute_safety(
 ) -> tuple[GateResult, ...]:
     limits = desired.tenant.safety
     deactivations = deletions = 0
+    removals: list[tuple[str, int, int]] = []  # (group name, members removed, live size)
     for op in operations:
         if isinstance(op, UpdateUser) and op.is_deactivation:
             deactivations += 1
         elif isinstance(op, DeleteGroup):
             deletions += 1
+        elif isinstance(op, UpdateGroup) and op.remove_members:
+            group = live.groups_by_id.get(op.id)
+            size = len(group.member_ids) if group is not None else len(op.remove_members)
+            removals.append((op.name, len(op.remove_members), size))
     active = count_active(live)
     percent_limit = float(limits.max_deactivation_percent)
     percent = round(deactivations * 100 / active, 2) if active else 0.0
@@ -74,6 +92,7 @@ def compute_safety(
             passes=deletions <= limits.max_group_deletions,
             detail=f"{plural(deletions, 'group')} would be deleted",
         ),
+        *_group_removal_gates(limits=limits, removals=removals),
         GateResult(
             gate=Gate.EMPTY_DESIRED,
             value=empty,
@@ -88,6 +107,58 @@ def compute_safety(
     )
 
 
+def _group_removal_gates(
+    *, limits: Safety, removals: list[tuple[str, int, int]]
+) -> tuple[GateResult, GateResult]:
+    """R20 per group: a wrong edit to one big group is what the tenant-wide limits miss
+    (its members keep their other groups, so few or none are deactivated)."""
+    count_limit = limits.max_removals_per_group
+    percent_limit = float(limits.max_removal_percent_per_group)
+    over_count = [(name, n, size) for name, n, size in removals if n > count_limit]
+    counted = [
+        (name, n, size) for name, n, size in removals if size >= PERCENT_GATE_MIN_GROUP_MEMBERS
+    ]
+    # Compare without rounding, as for the tenant-wide percentage.
+    over_percent = [(name, n, size) for name, n, size in counted if n * 100 > percent_limit * size]
+    worst = max((n for _, n, _ in removals), default=0)
+    worst_percent = max((round(n * 100 / size, 2) for _, n, size in counted), default=0.0)
+    return (
+        GateResult(
+            gate=Gate.MAX_REMOVALS_PER_GROUP,
+            value=worst,
+            limit=count_limit,
+            passes=not over_count,
+            detail=_removal_detail(over_count, removals, what="members"),
+        ),
+        GateResult(
+            gate=Gate.MAX_REMOVAL_PERCENT_PER_GROUP,
+            value=worst_percent,
+            limit=percent_limit,
+            passes=not over_percent,
+            detail=_removal_detail(over_percent, counted, what="percent"),
+        ),
+    )
+
+
+def _removal_detail(
+    over: list[tuple[str, int, int]], considered: list[tuple[str, int, int]], *, what: str
+) -> str:
+    if over:
+        worst = sorted(over, key=lambda item: (-item[1] / item[2], item[0]))
+        shown = "; ".join(
+            f"group '{name}' would lose {n} of {size} members" for name, n, size in worst[:3]
+        )
+        more = f"; and {plural(len(over) - 3, 'more group')}" if len(over) > 3 else ""
+        return shown + more
+    if what == "percent" and not considered:
+        return (
+            "not counted: no group of at least "
+            f"{PERCENT_GATE_MIN_GROUP_MEMBERS} members loses members"
+        )
+    most = max((n for _, n, _ in considered), default=0)
+    return f"at most {plural(most, 'member')} removed from one group"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Override:
     """What the operator allows past the R20 gates for one run (from command-line flags).
@@ -98,9 +169,22 @@ class Override:
     """
 
     all_gates: bool = False
+    # `--allow-deactivations N`: the deactivation gates, but only while the fresh plan
+    # deactivates at most N users, so that approving 3 deactivations cannot apply 300.
+    deactivations: int | None = None
 
-    def covers(self, gate: GateResult) -> bool:
+    def covers(self, gate: GateResult, *, fresh: Plan) -> bool:
+        # The bound wins over `all_gates` for the deactivation gates: given both flags (a
+        # reviewed plan that also trips another gate), the reviewed count still binds.
+        if self.deactivations is not None and gate.gate in DEACTIVATION_GATES:
+            return fresh.summary.deactivations <= self.deactivations
         return self.all_gates
+
+    def flag_for(self, gate: GateResult) -> str:
+        """The command-line flag that let `gate` through, for warnings."""
+        if self.deactivations is not None and gate.gate in DEACTIVATION_GATES:
+            return f"--allow-deactivations {self.deactivations}"
+        return "--allow-mass-change"
 
 
 NO_OVERRIDE = Override()
@@ -139,9 +223,14 @@ def check_applicable(
     if not chosen.has_changes:
         return ApplicablePlan(chosen, (), _ISSUED)
     failed = fresh.failed_gates
-    refused = tuple(gate for gate in failed if not override.covers(gate))
+    refused = tuple(gate for gate in failed if not override.covers(gate, fresh=fresh))
     if refused:
-        raise UnsafePlan(plan=chosen, failed=refused)
+        raise UnsafePlan(
+            plan=chosen,
+            failed=refused,
+            allowed_deactivations=override.deactivations,
+            deactivations=fresh.summary.deactivations,
+        )
     return ApplicablePlan(chosen, failed, _ISSUED)
 
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, assert_never
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from reconcile.plan.consequences import consequences_of, consequences_to_dict
 from reconcile.plan.errors import PlanFileError
 from reconcile.plan.model import (
     FORMAT_VERSION,
     CreateGroup,
     CreateUser,
     DeleteGroup,
+    Expiration,
     Gate,
     GateResult,
     MemberRef,
@@ -112,6 +114,16 @@ def gate_to_dict(gate: GateResult) -> dict[str, Any]:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    doc = _plan_core_dict(plan)
+    if plan.now is not None:  # R24: written whenever the plan was made for a time
+        doc["now"] = plan.now.isoformat()
+        doc["expired"] = [
+            {"email": e.email, "group": e.group, "expires": e.expires} for e in plan.expired
+        ]
+    return doc
+
+
+def _plan_core_dict(plan: Plan) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "target": plan.target,
@@ -123,6 +135,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "summary": summary_to_dict(plan.summary),
         "safety": {gate.gate.value: gate_to_dict(gate) for gate in plan.safety},
+        "consequences": consequences_to_dict(consequences_of(plan)),
     }
     if plan.desired_state is not None:
         doc["desired_state"] = plan.desired_state
@@ -220,6 +233,8 @@ class _Safety(_Strict):
     max_deactivations: _Gate
     max_deactivation_percent: _Gate
     max_group_deletions: _Gate
+    max_removals_per_group: _Gate
+    max_removal_percent_per_group: _Gate
     empty_desired: _Gate
 
 
@@ -237,6 +252,12 @@ class _Summary(_Strict):
 _FINGERPRINT = r"^[0-9a-f]{64}$"
 
 
+class _Expiration(_Strict):
+    email: str = Field(min_length=1)
+    group: str | None
+    expires: str = Field(min_length=1)
+
+
 class _Plan(_Strict):
     format_version: Literal[1]
     target: str
@@ -247,6 +268,12 @@ class _Plan(_Strict):
     summary: _Summary
     safety: _Safety
     desired_state: str | None = Field(default=None, min_length=1)
+    # Derived from the operations, like the summary; optional so that plans saved before
+    # it existed still read. When present it must match the operations.
+    consequences: dict[str, Any] | None = None
+    # R24, optional in format_version 1: plans made without a time have neither.
+    now: AwareDatetime | None = None
+    expired: list[_Expiration] = []
 
 
 def _refs(emails: list[str], user_ids: dict[str, str]) -> tuple[MemberRef, ...]:
@@ -324,9 +351,17 @@ def _convert(doc: _Plan) -> Plan:
         ),
         safety=safety,
         desired_state=doc.desired_state,
+        now=doc.now,
+        expired=tuple(sorted(Expiration(e.email, e.group, e.expires) for e in doc.expired)),
     )
+    if doc.expired and doc.now is None:
+        raise ValueError("`expired` is set but `now` is not")
     if summary_to_dict(plan.summary) != doc.summary.model_dump():
         raise ValueError("summary does not match the operations")
+    if doc.consequences is not None and doc.consequences != consequences_to_dict(
+        consequences_of(plan)
+    ):
+        raise ValueError("consequences do not match the operations")
     return plan
 
 

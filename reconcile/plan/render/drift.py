@@ -29,6 +29,8 @@ class Drift:
     pending: dict[Kind, tuple[Operation, ...]]  # only non-empty kinds, in report order
     unmanaged_users: tuple[Notice, ...]
     unmanaged_groups: tuple[Notice, ...]
+    # R24: expiries within tenant.expiry_warning_days (7 days unless set); not drift
+    expiring: tuple[Notice, ...] = ()
 
     @classmethod
     def of(cls, plan: Plan) -> Drift:
@@ -42,6 +44,7 @@ class Drift:
             pending=pending,
             unmanaged_users=plan.notices_of(NoticeKind.UNMANAGED_USER),
             unmanaged_groups=plan.notices_of(NoticeKind.UNMANAGED_GROUP),
+            expiring=plan.notices_of(NoticeKind.EXPIRING),
         )
 
     @property
@@ -80,6 +83,9 @@ def render_drift_json(drift: Drift) -> str:
             for n in drift.plan.notices
         ],
     }
+    if drift.plan.now is not None:  # R24
+        doc["now"] = drift.plan.now.isoformat()
+        doc["expiring"] = [{"email": n.subject, "message": n.message} for n in drift.expiring]
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -99,6 +105,9 @@ def render_drift_text(drift: Drift) -> str:
     if drift.unmanaged_groups:
         lines.append(f"\nUnmanaged groups ({len(drift.unmanaged_groups)}):")
         lines += [f"  {n.message}" for n in drift.unmanaged_groups]
+    if drift.expiring:
+        lines.append(f"\nExpiring soon ({len(drift.expiring)}):")
+        lines += [f"  {n.message}" for n in drift.expiring]
     paused = plan.notices_of(NoticeKind.PAUSED)
     if paused:
         lines.append(f"\n{paused[0].message}")
@@ -120,6 +129,8 @@ def render_drift_markdown(drift: Drift, *, max_chars: int = MAX_COMMENT_CHARS) -
     out += [f"| `{kind}` | {len(ops)} |" for kind, ops in drift.pending.items()]
     out.append(f"| unmanaged users | {len(drift.unmanaged_users)} |")
     out.append(f"| unmanaged groups | {len(drift.unmanaged_groups)} |")
+    if drift.expiring:
+        out.append(f"| expiring soon (R24) | {len(drift.expiring)} |")
     sections: list[tuple[str, list[str]]] = [
         (
             f"Pending {kind} ({len(ops)})",
@@ -139,6 +150,13 @@ def render_drift_markdown(drift: Drift, *, max_chars: int = MAX_COMMENT_CHARS) -
             (
                 f"Unmanaged groups ({len(drift.unmanaged_groups)})",
                 [f"- {escape(n.message)}" for n in drift.unmanaged_groups],
+            )
+        )
+    if drift.expiring:
+        sections.append(
+            (
+                f"Expiring soon ({len(drift.expiring)})",
+                [f"- {escape(n.message)}" for n in drift.expiring],
             )
         )
     text = "\n".join(out) + "\n"

@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from reconcile.plan.consequences import (
+    MAX_LISTED,
+    Line,
+    consequences_of,
+    gain_headline,
+    gain_lines,
+    loss_headline,
+    loss_lines,
+)
 from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
@@ -118,6 +127,28 @@ def _operation(op: Operation) -> str:
     return f"- {head}<br>_{reasons}_" if reasons else f"- {head}"
 
 
+def _consequences(plan: Plan) -> list[str]:
+    """Who loses and who gains access, first: what a reviewer checks before the phases."""
+    c = consequences_of(plan)
+    out: list[str] = []
+    for title, headline, lines in (
+        ("Who loses access", loss_headline(c), loss_lines(c)),
+        ("Who gains access", gain_headline(c), gain_lines(c)),
+    ):
+        out += ["", f"#### {title}: {escape(headline)}", ""]
+        # `*` bullets: `-` items are the operations (the truncation note counts those).
+        out += [f"* {_subject(line)}: {escape(line.detail)}" for line in lines[:MAX_LISTED]]
+        if len(lines) > MAX_LISTED:
+            out.append(f"* … and {len(lines) - MAX_LISTED} more (see the phases below)")
+    return out
+
+
+def _subject(line: Line) -> str:
+    if line.group_key is None:
+        return code(line.subject)
+    return f"group {code(line.group_key)} “{escape(line.subject)}”"
+
+
 def _summary_table(plan: Plan) -> list[str]:
     s = plan.summary
     renames = s.update_user - s.deactivations - s.reactivations
@@ -154,6 +185,8 @@ def render_markdown(plan: Plan, *, max_chars: int = MAX_COMMENT_CHARS) -> str:
     if not plan.has_changes:
         head.append("")
         head.append("No changes. The live state matches the desired state.")
+    else:
+        head += _consequences(plan)
     head += ["", *_summary_table(plan), "", "#### Safety gates", "", *_safety_table(plan)]
     if not plan.passes_safety:
         head += [

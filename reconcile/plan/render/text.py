@@ -12,6 +12,15 @@ from typing import assert_never
 from rich.console import Console
 from rich.text import Text
 
+from reconcile.plan.consequences import (
+    MAX_LISTED,
+    Line,
+    consequences_of,
+    gain_headline,
+    gain_lines,
+    loss_headline,
+    loss_lines,
+)
 from reconcile.plan.model import (
     CreateGroup,
     CreateUser,
@@ -83,12 +92,33 @@ def _details(op: Operation) -> list[tuple[str, str]]:
     return lines
 
 
+def _consequences(out: Text, plan: Plan) -> None:
+    """Who loses and who gains access, before the phases: what a reviewer checks first."""
+    c = consequences_of(plan)
+    for title, headline, lines, sign in (
+        ("Who loses access", loss_headline(c), loss_lines(c), "-"),
+        ("Who gains access", gain_headline(c), gain_lines(c), "+"),
+    ):
+        out.append(f"\n{title}: {headline}\n", style="bold")
+        for line in lines[:MAX_LISTED]:
+            out.append(f"  {sign} ", style=_SIGN_STYLE[sign])
+            out.append(f"{_subject(line)}: {line.detail}\n")
+        if len(lines) > MAX_LISTED:
+            out.append(f"  ... and {len(lines) - MAX_LISTED} more (see the phases below)\n")
+
+
+def _subject(line: Line) -> str:
+    return f"group {line.group_key} {_quote(line.subject)}" if line.group_key else line.subject
+
+
 def build_text(plan: Plan) -> Text:
     out = Text()
     if plan.target:
         out.append(f"Target: {plan.target}\n", style="dim")
     if not plan.has_changes:
         out.append("No changes. The live state matches the desired state.\n", style="bold")
+    if plan.has_changes:
+        _consequences(out, plan)
     for index, (phase, ops) in enumerate(plan.by_phase(), start=1):
         out.append(f"\nPhase {index}: {phase.heading} ({len(ops)})\n", style="bold")
         for op in ops:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from reconcile.cli import app
 from reconcile.cli.live_options import read_live
 from reconcile.live.profiles import Profile
-from reconcile.live.snapshot import load_snapshot
+from reconcile.live.snapshot import read_snapshot
 from tests.integration.live.conftest import TOKEN, Emu
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ def test_snapshot_writes_the_live_state_and_never_the_token(emu: Emu, tmp_path: 
     text = out.read_text(encoding="utf-8")
     assert TOKEN not in text + stdout + stderr
     assert "wrote 5 users, 1 groups" in stderr
-    live = load_snapshot(out)
+    live = read_snapshot(out).live
     assert sorted(u.email for u in live.users) == [f"s{i}@example.test" for i in range(5)]
     assert json.loads(text)["target"] == emu.base_url
 
@@ -98,7 +98,7 @@ def test_without_a_target_the_embedded_emulator_is_used_and_announced_first(
     assert code == 0, stderr
     assert stderr.splitlines()[0].startswith("note: target is the embedded demo emulator")
     assert "not TeamViewer" in stderr.splitlines()[0]
-    assert len(load_snapshot(tmp_path / "demo.json").users) > 0
+    assert len(read_snapshot(tmp_path / "demo.json").live.users) > 0
 
 
 def test_read_live_from_a_file_needs_no_service(emu: Emu, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from reconcile.live.client import ScimClient
 from reconcile.live.fetch import fetch_live
 from reconcile.live.network import CertificateNotTrusted, NetworkSettings, ProxyRefused
 from reconcile.live.retry import RetryPolicy
-from reconcile.live.snapshot import load_snapshot
+from reconcile.live.snapshot import read_snapshot
 from tests.integration.network.conftest import TOKEN, TlsEmulator
 from tests.integration.network.connect_proxy import RunningProxy, run_connect_proxy
 
@@ -163,7 +163,7 @@ def test_cli_snapshot_through_the_proxy_with_ca_bundle(
         ]
     )
     assert code == 0, output
-    assert load_snapshot(out).users is not None
+    assert read_snapshot(out).live.users is not None
     assert proxy.log.request_lines
     assert all(line.startswith("CONNECT ") for line in proxy.log.request_lines)
 

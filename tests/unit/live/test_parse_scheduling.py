@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from reconcile.live.gate import PriorityGate, Slot
-from reconcile.live.listing import list_all
+from reconcile.live.listing import Listing
 from reconcile.live.wire import ListResponse
 
 TOTAL, PAGE = 60, 3  # 20 pages
@@ -53,14 +53,14 @@ def _listing(
         return [str(item["id"]) for item in items]
 
     async def main() -> list[str]:
-        return await list_all(
+        listing = Listing(
             fetch_page=fetch_page,
             parse=parse,
             what="user",
             page_size=PAGE,
-            speculate=3,
             gate=gate if shared_gate else None,
         )
+        return await listing.read(speculate=3)
 
     ids = asyncio.run(main())
     return ids, busy_at_parse, peak, received_at_parse

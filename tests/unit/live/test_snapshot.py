@@ -9,7 +9,7 @@ import pytest
 
 from reconcile.live.errors import SnapshotError
 from reconcile.live.model import Live, LiveGroup, LiveUser
-from reconcile.live.snapshot import load_snapshot, read_snapshot, write_snapshot
+from reconcile.live.snapshot import read_snapshot, write_snapshot
 
 
 def sample() -> Live:
@@ -28,7 +28,7 @@ def test_round_trip_is_equal_and_bytes_are_deterministic(tmp_path: Path) -> None
     reordered = Live.build(users=reversed(sample().users), groups=sample().groups)
     write_snapshot(reordered, two, target_label="https://x.example/scim/v2")
     assert one.read_bytes() == two.read_bytes()
-    assert load_snapshot(one) == sample()
+    assert read_snapshot(one).live == sample()
     data = json.loads(one.read_text(encoding="utf-8"))
     assert data["version"] == 1
     assert data["groups"][0]["member_ids"] == ["u1", "u2"]
@@ -64,7 +64,7 @@ def test_invalid_snapshots_are_refused_with_where_and_what(
     mutate(data)  # type: ignore[operator]  # parametrized callable
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(SnapshotError, match=expected) as info:
-        load_snapshot(path)
+        read_snapshot(path)
     assert str(path) in str(info.value)
     assert "reconcile snapshot" in str(info.value)  # says how to fix
 
@@ -73,12 +73,12 @@ def test_bad_json_names_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text('{\n  "format": ,\n}', encoding="utf-8")
     with pytest.raises(SnapshotError, match=r"s\.json:2:13: not valid JSON"):
-        load_snapshot(path)
+        read_snapshot(path)
 
 
 def test_missing_file_is_a_snapshot_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="no such file"):
-        load_snapshot(tmp_path / "absent.json")
+        read_snapshot(tmp_path / "absent.json")
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:

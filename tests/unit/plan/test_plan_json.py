@@ -56,6 +56,7 @@ def test_json_has_the_documented_top_level_shape() -> None:
         "notices",
         "summary",
         "safety",
+        "consequences",
     }
     assert doc["format_version"] == FORMAT_VERSION == 1
     assert doc["target"] == "https://scim.example.test/v2"
@@ -63,6 +64,8 @@ def test_json_has_the_documented_top_level_shape() -> None:
         "max_deactivations",
         "max_deactivation_percent",
         "max_group_deletions",
+        "max_removals_per_group",
+        "max_removal_percent_per_group",
         "empty_desired",
     }
     assert all(set(g) == {"value", "limit", "passes", "detail"} for g in doc["safety"].values())

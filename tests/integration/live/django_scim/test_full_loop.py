@@ -22,7 +22,7 @@ from reconcile.live.discovery import discover
 from reconcile.live.fetch import fetch_live
 from reconcile.live.model import Live
 from reconcile.live.profiles import Profile
-from reconcile.live.snapshot import load_snapshot
+from reconcile.live.snapshot import read_snapshot
 from tests.integration.live.conftest import TOKEN as SCIM2_TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -154,4 +154,4 @@ def test_full_loop(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     code, output = reconcile("snapshot", "--out", "live.json")
     assert code == 0, output
-    assert load_snapshot(tmp_path / "live.json") == live
+    assert read_snapshot(tmp_path / "live.json").live == live
