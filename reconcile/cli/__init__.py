@@ -13,6 +13,7 @@ from reconcile.cli import emulator as _emulator  # noqa: F401  (registers comman
 from reconcile.cli import expiring as _expiring  # noqa: F401  (registers commands)
 from reconcile.cli import importer as _importer  # noqa: F401  (registers commands)
 from reconcile.cli import plan as _plan  # noqa: F401  (registers commands)
+from reconcile.cli import report as _report  # noqa: F401  (registers commands)
 from reconcile.cli import snapshot as _snapshot  # noqa: F401  (registers commands)
 from reconcile.cli import tenants as _tenants  # noqa: F401  (registers commands)
 from reconcile.cli import validate as _validate  # noqa: F401  (registers commands)

@@ -85,6 +85,26 @@ def _plan_from(
     now: datetime,
 ) -> Plan:
     """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
+    return load_and_plan(
+        path,
+        target=target,
+        live_file=live_file,
+        profile=profile,
+        token_file=token_file,
+        now=now,
+    )[2]
+
+
+def load_and_plan(
+    path: Path,
+    *,
+    target: str | None,
+    live_file: Path | None,
+    profile: Profile,
+    token_file: Path | None,
+    now: datetime,
+) -> tuple[Desired, Live, Plan]:
+    """The desired state, the live state and their plan (errors end the command)."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
     live, policy = _live_and_target(
         target=target,
@@ -93,7 +113,7 @@ def _plan_from(
         token_file=token_file,
         desired=desired,
     )
-    return plan_or_exit(desired, live, replace(policy, now=now))
+    return desired, live, plan_or_exit(desired, live, replace(policy, now=now))
 
 
 def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:

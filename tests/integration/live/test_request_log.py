@@ -20,6 +20,8 @@ from tests.integration.reliability.conftest import make_workspace
 
 CANARY = "tok-SECRET-logcanary-5678"
 NEEDLES = (CANARY, "SECRET-logcanary", "logcanary-5678", "Bearer")
+# Both runs judge expiries at one time, so that their JSON plans can be compared whole.
+NOW = ("--now", "2026-12-01T00:00:00Z")
 REQUEST_LINE = re.compile(
     r"DEBUG reconcile\.live\.session: (GET|POST|PATCH|DELETE) (/\S+) -> (\d{3}) "
     r"in \d+ ms \(attempt (\d+)\)$",
@@ -40,11 +42,11 @@ def test_verbose_plan_logs_every_request_to_stderr_and_keeps_json_on_stdout(
     ws: Workspace = make_workspace(tmp_path / "work", emu, users=6, groups=2)
     env = {"TEAMVIEWER_TOKEN": CANARY}
 
-    quiet = ws.run("plan", "desired_state", "--format", "json", env=env)
+    quiet = ws.run("plan", "desired_state", "--format", "json", *NOW, env=env)
     assert quiet.code == 0, quiet.stderr
     assert not REQUEST_LINE.search(quiet.stderr)  # nothing logged unless asked
 
-    loud = ws.run("-v", "plan", "desired_state", "--format", "json", env=env)
+    loud = ws.run("-v", "plan", "desired_state", "--format", "json", *NOW, env=env)
     assert loud.code == 0, loud.stderr
     assert json.loads(loud.stdout) == json.loads(quiet.stdout)  # stdout untouched
     lines = REQUEST_LINE.findall(loud.stderr)

@@ -85,7 +85,10 @@ def test_every_reconcile_command_line_parses_with_the_real_cli(path: Path) -> No
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        (ACTION, {"tenants", "validate", "plan", "apply", "expiring", "snapshot", "drift"}),
+        (
+            ACTION,
+            {"tenants", "validate", "plan", "apply", "expiring", "snapshot", "drift", "report"},
+        ),
         (GITLAB, {"version", "validate", "plan", "apply", "snapshot", "drift"}),
     ],
     ids=["action.yml", "gitlab-ci.yml"],
@@ -180,12 +183,22 @@ def test_permissions_are_minimal_per_job(path: Path) -> None:
         assert document["permissions"] == {"contents": "read"}
         return
     assert document["permissions"] == {}, "no permission by default; each job asks for its own"
-    allowed = {"contents": "read", "pull-requests": "write", "actions": "read", "issues": "write"}
+    allowed = {
+        ("contents", "read"),
+        ("pull-requests", "write"),
+        ("pull-requests", "read"),
+        ("actions", "read"),
+        ("issues", "write"),
+    }
     for name, job in document["jobs"].items():
         granted = job["permissions"]
-        assert set(granted.items()) <= set(allowed.items()), (path.name, name, granted)
+        assert set(granted.items()) <= allowed, (path.name, name, granted)
+        if granted.get("pull-requests") == "write":
+            assert path.name == "plan.yml"  # the plan comment
         if "pull-requests" in granted or "actions" in granted:
-            assert path.name == "plan.yml"
+            # plan: the comment and a fork's snapshot artifact; apply (issue 15): the merged
+            # pull request's label and its reviewed plan artifact, which bound an override.
+            assert (path.name, name) in {("plan.yml", "plan"), ("apply.yml", "apply")}
         if "issues" in granted:
             assert path.name == "drift.yml"
 
@@ -207,8 +220,12 @@ def test_writes_run_one_at_a_time_per_tenant_with_the_gates_on(name: str, group:
     assert "concurrency" not in document
     runs = " ".join(step.get("run", "") for step in _action_steps())
     assert "--auto-approve" in runs
+    # No override is written into a workflow or the action: the only one comes from
+    # scripts/mass_change.py, under the merged pull request's label (issue 15,
+    # test_mass_change_override.py), and never for expire.
     everything = ACTION.read_text(encoding="utf-8") + (WORKFLOWS / name).read_text("utf-8")
     assert "--allow-mass-change" not in everything
+    assert "--allow-deactivations" not in everything
 
 
 @pytest.mark.parametrize("path", [*FILES, ACTION], ids=lambda p: p.name)

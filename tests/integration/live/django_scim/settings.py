@@ -29,6 +29,11 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DJANGO_SCIM_DB", ":memory:"),
+        # The test server is threaded and the client writes concurrently: SQLite's
+        # deferred transactions fail at once with "database is locked" when two of them
+        # upgrade to writing, so each request's transaction takes the write lock first
+        # and waits for it (a deployment's database, not django-scim2, needs this).
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
