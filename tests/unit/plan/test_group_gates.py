@@ -4,6 +4,8 @@ only up to N deactivations of the fresh plan."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reconcile.desired.model import Safety
@@ -98,6 +100,19 @@ def test_allow_deactivations_does_not_cover_other_gates() -> None:
         Gate.MAX_REMOVALS_PER_GROUP,
         Gate.MAX_REMOVAL_PERCENT_PER_GROUP,
     }
+
+
+def test_advice_offers_allow_deactivations_only_when_it_would_cover_the_refusal() -> None:
+    """A per-group refusal cannot be lifted by --allow-deactivations, so the advice must not
+    suggest it; a deactivation refusal still gets the bound flag with the fresh count."""
+    groups = _big_group_loses(keep=19)
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=groups)
+    assert re.search(r"--allow-deactivations \d", caught.value.advice) is None
+    assert "override the gates for this run with --allow-mass-change" in caught.value.advice
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=_deactivating(3))
+    assert "--allow-deactivations 3 for the deactivation gates only" in caught.value.advice
 
 
 def test_with_both_flags_the_reviewed_count_still_binds_the_deactivation_gates() -> None:
