@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from reconcile.desired.model import Location
 from reconcile.errors import ReconcileError
 from reconcile.plan.model import DEACTIVATION_GATES, Gate, GateResult, Plan
+from reconcile.text import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +115,9 @@ class UnsafePlan(NotApplicable):
         if allowed is None or not any(gate.gate in DEACTIVATION_GATES for gate in self.failed):
             return ()
         return (
-            f"--allow-deactivations {allowed} allows at most {allowed} deactivations, but the "
-            f"fresh plan deactivates {self.deactivations}: review the fresh plan above; if "
+            f"--allow-deactivations {allowed} allows at most "
+            f"{plural(allowed, 'deactivation')}, but the fresh plan deactivates "
+            f"{self.deactivations}: review the fresh plan above; if "
             f"it is intended, approve it with --allow-deactivations {self.deactivations}",
         )
 

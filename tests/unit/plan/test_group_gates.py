@@ -92,6 +92,12 @@ def test_allow_deactivations_covers_the_deactivation_gates_up_to_n() -> None:
     assert caught.value.deactivations == 3
 
 
+def test_a_bound_of_one_deactivation_is_said_in_the_singular() -> None:
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=_deactivating(3), override=Override(deactivations=1))
+    assert "--allow-deactivations 1 allows at most 1 deactivation, but" in str(caught.value)
+
+
 def test_allow_deactivations_does_not_cover_other_gates() -> None:
     fresh = _big_group_loses(keep=19)  # 21 of 40 removed: 52.5 %
     with pytest.raises(UnsafePlan) as caught:
