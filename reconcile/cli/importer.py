@@ -59,6 +59,12 @@ def import_(
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
 ) -> None:
     """List live users as New or Imported, and write the New ones as desired-state YAML."""
+    if output is None and path.exists() and not path.is_dir():
+        # Checked before reading the live state: the write into PATH/ could only fail.
+        fail(
+            f"{path} is a file, not a folder: give the desired-state folder to import into, "
+            "or --output FILE for where the imported YAML goes"
+        )
     if output is None and not has_desired_files(path):
         _import_starter(
             path, target=target, profile=profile, token_file=token_file, groups=groups, force=force

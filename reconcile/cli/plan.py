@@ -125,7 +125,8 @@ def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)
         count = len(exc.diagnostics)
         stderr.print(
-            f"{plural(count, 'problem')} block planning; nothing was planned",
+            f"{plural(count, 'problem')} {'blocks' if count == 1 else 'block'} planning; "
+            "nothing was planned",
             markup=False,
             highlight=False,
         )

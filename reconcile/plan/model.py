@@ -321,6 +321,10 @@ class Gate(StrEnum):
     EMPTY_DESIRED = "empty_desired"
 
 
+# The gates `--allow-deactivations N` may override (up to N deactivations).
+DEACTIVATION_GATES = frozenset({Gate.MAX_DEACTIVATIONS, Gate.MAX_DEACTIVATION_PERCENT})
+
+
 GateValue = int | float | bool
 
 
