@@ -235,8 +235,9 @@ def _comment_block(title: str, items: tuple[LeftOut, ...]) -> str:
 
 def _one_line(text: str) -> str:
     """A comment must stay one printable line: a name could hold a line break or a
-    control character (which no YAML file may contain, not even in a comment)."""
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(text.split()))
+    control character (which no YAML file may contain, not even in a comment). Those are
+    escaped; spaces are kept as they are, so the name quoted is the one TeamViewer shows."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def starter_tenant_yaml(*, schema_ref: str = ".schema.json") -> str:

@@ -73,6 +73,11 @@ class Selection:
 
 def discover(root: Path) -> list[Tenant]:
     """Every tenant of the repository at `root`, sorted (the single layout first)."""
+    if not root.is_dir():
+        raise TenantLayoutError(
+            f"{root}: no such folder; pass the repository's root (the folder that holds "
+            f"{SINGLE_DIR}/ or {TENANTS_DIR}/)"
+        )
     found = []
     if (root / SINGLE_DIR).is_dir():
         found.append(Tenant(name="", path=SINGLE_DIR))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from reconcile.cli.logs import LOG_LEVEL_ENV, configure_logging
@@ -17,9 +19,11 @@ app = typer.Typer(
 
 
 class State:
-    """Options shared by every command (set by the root callback)."""
+    """Options shared by every command (set by the root callback, or by the option's own
+    callback for an option that every command talking to a service declares)."""
 
     debug: bool = False
+    ca_bundle: Path | None = None  # --ca-bundle / RECONCILE_CA_BUNDLE
 
 
 state = State()

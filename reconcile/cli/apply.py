@@ -19,6 +19,7 @@ from reconcile.cli.app import app
 from reconcile.cli.common import ExitCode, emit, fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
+    CA_BUNDLE,
     PROFILE,
     RATE_LIMIT,
     RATE_LIMIT_BURST,
@@ -30,6 +31,7 @@ from reconcile.cli.live_options import (
 )
 from reconcile.cli.now import NOW, resolve_now
 from reconcile.cli.progress import ApplyProgress, fetching
+from reconcile.cli.saved_plan import desired_path_for_apply
 from reconcile.desired.model import Desired
 from reconcile.live.profiles import Profile
 from reconcile.lock import exclusive
@@ -44,7 +46,12 @@ from reconcile.state_dir import STATE_DIR
 
 @app.command()
 def apply(
-    path: Path = typer.Argument(Path("desired_state"), help="The desired-state folder."),
+    path: Path | None = typer.Argument(
+        None,
+        help="The desired-state folder [default: desired_state, or with --plan the folder "
+        "the plan was made from].",
+        show_default=False,
+    ),
     plan_file: Path | None = typer.Option(
         None,
         "--plan",
@@ -55,6 +62,7 @@ def apply(
     target: str | None = TARGET,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     rate_limit: float | None = RATE_LIMIT,
     rate_limit_burst: int = RATE_LIMIT_BURST,
     auto_approve: bool = typer.Option(
@@ -98,15 +106,11 @@ def apply(
     ),
 ) -> None:
     """Make TeamViewer match the desired state: users are never deleted, only deactivated."""
-    if plan_file is not None and not path.exists():
-        fail(
-            f"{path} not found: `apply --plan` plans again from the desired state to check "
-            "that the saved plan is still current (R21); pass the desired-state folder as PATH"
-        )
+    desired_path = desired_path_for_apply(path=path, plan_file=plan_file)
     if plan_file is not None and expired_only:
         fail("--only-expired plans afresh at --now (or the current time): pass PATH without --plan")
     at = resolve_now(now)
-    desired = load_or_exit(path)
+    desired = load_or_exit(desired_path)
     with cli_errors(), exclusive(STATE_DIR):
         code = asyncio.run(
             _run(
@@ -159,7 +163,8 @@ async def _run(
     ) as client:
         with fetching(client.label):
             live = await fetch_desired_for(client, desired)
-        fresh = plan(desired, live, Policy(target=client.label, now=now))
+        policy = Policy(target=client.label, sso_extension=client.facts.sso_extension, now=now)
+        fresh = plan(desired, live, policy)
         if expired_only:  # R24: the gates judge this cut-down plan, not the full one
             fresh = only_expired(fresh, desired=desired, live=live)
         checked = _check(fresh, plan_file=plan_file, override=override)

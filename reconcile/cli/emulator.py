@@ -94,14 +94,26 @@ def serve(
     rfc_strict: bool = typer.Option(
         False, "--rfc-strict", help="Plain RFC 7644: user DELETE, all PATCH ops, all filters."
     ),
+    tls_cert: Path | None = typer.Option(
+        None,
+        "--tls-cert",
+        dir_okay=False,
+        metavar="FILE",
+        help="Serve HTTPS with this PEM certificate chain (with --tls-key).",
+    ),
+    tls_key: Path | None = typer.Option(
+        None, "--tls-key", dir_okay=False, metavar="FILE", help="The private key of --tls-cert."
+    ),
 ) -> None:
-    """Serve the emulator: SCIM at http://HOST:PORT/scim/v2, control API at /_emulator."""
+    """Serve the emulator: SCIM at http(s)://HOST:PORT/scim/v2, control API at /_emulator."""
     import uvicorn  # only when serving: every other command starts without it
 
     from reconcile.emulator.app import create_app
     from reconcile.emulator.seed import SeedFileError, load_seed_file
     from reconcile.emulator.store import SeedError
 
+    if (tls_cert is None) != (tls_key is None):
+        fail("--tls-cert and --tls-key go together: pass both to serve HTTPS, or neither")
     tokens: dict[str, frozenset[str]] = {}
     if tokens_file is not None:
         tokens.update(_load_tokens(tokens_file))
@@ -161,12 +173,21 @@ def serve(
     bound_port = sock.getsockname()[1]
     mode = "RFC 7644 strict" if rfc_strict else "TeamViewer"
     shown = f"[{host}]" if family == socket.AF_INET6 else host
+    scheme = "http" if tls_cert is None else "https"
     stderr.print(
-        f"emulator ({mode} mode) on http://{shown}:{bound_port}/scim/v2, control API at /_emulator",
+        f"emulator ({mode} mode) on {scheme}://{shown}:{bound_port}/scim/v2, control API at "
+        "/_emulator",
         highlight=False,
     )
     server = uvicorn.Server(
-        uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            asgi,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=None if tls_cert is None else str(tls_cert),
+            ssl_keyfile=None if tls_key is None else str(tls_key),
+        )
     )
     try:
         server.run(sockets=[sock])

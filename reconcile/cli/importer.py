@@ -14,7 +14,14 @@ from rich.table import Table
 from reconcile.cli.app import app
 from reconcile.cli.common import fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
-from reconcile.cli.live_options import PROFILE, TARGET, TOKEN_FILE, cli_errors, fetch_from
+from reconcile.cli.live_options import (
+    CA_BUNDLE,
+    PROFILE,
+    TARGET,
+    TOKEN_FILE,
+    cli_errors,
+    fetch_from,
+)
 from reconcile.cli.validate import schema_text
 from reconcile.desired.loader import has_desired_files
 from reconcile.desired.model import Desired, Location
@@ -35,6 +42,7 @@ def import_(
     target: str | None = TARGET,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -51,6 +59,12 @@ def import_(
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
 ) -> None:
     """List live users as New or Imported, and write the New ones as desired-state YAML."""
+    if output is None and path.exists() and not path.is_dir():
+        # Checked before reading the live state: the write into PATH/ could only fail.
+        fail(
+            f"{path} is a file, not a folder: give the desired-state folder to import into, "
+            "or --output FILE for where the imported YAML goes"
+        )
     if output is None and not has_desired_files(path):
         _import_starter(
             path, target=target, profile=profile, token_file=token_file, groups=groups, force=force

@@ -6,6 +6,9 @@
         live, label = read_live(target=target, live_file=live_file, profile=profile,
                                 token_file=token_file)
 
+The proxy comes from HTTPS_PROXY / ALL_PROXY / NO_PROXY and the trusted CAs from
+`--ca-bundle`, else SSL_CERT_FILE / SSL_CERT_DIR (see reconcile.live.network).
+
 Target resolution: `--target URL`, else `RECONCILE_TARGET`, else `embedded` - the demo
 emulator in-process on `.reconcile/embedded.sqlite3`, announced first on stderr so nobody
 mistakes it for TeamViewer. The token comes from `--token-file` or `TEAMVIEWER_TOKEN`,
@@ -30,9 +33,11 @@ from reconcile.cli.progress import fetching
 from reconcile.desired.model import Desired
 from reconcile.errors import ReconcileError
 from reconcile.live.client import PatchLimits, ScimClient
+from reconcile.live.discovery import ServiceFacts, discover
 from reconcile.live.errors import ConfigurationError
 from reconcile.live.fetch import fetch_live
 from reconcile.live.model import Live
+from reconcile.live.network import CA_BUNDLE_ENV, NetworkSettings
 from reconcile.live.profiles import Profile
 from reconcile.live.secret import Secret
 from reconcile.live.snapshot import read_snapshot
@@ -58,7 +63,8 @@ PROFILE = typer.Option(
     "--profile",
     case_sensitive=False,
     help="What the service supports: teamviewer (no e-mail filter, replace-only user "
-    "PATCH, no user DELETE) or rfc7644 (a standard SCIM 2.0 service).",
+    "PATCH, no user DELETE) or rfc7644 (a standard SCIM 2.0 service; its "
+    "/ServiceProviderConfig and /ResourceTypes are read first, see docs/interop.md).",
 )
 TOKEN_FILE = typer.Option(
     None,
@@ -92,6 +98,27 @@ RATE_LIMIT_BURST = typer.Option(
     help="Requests the service's rate limit lets through at once (its bucket size). "
     "Up to half of them are saved up while idle (between phases) to catch up; 1 spaces "
     "every request.",
+)
+
+
+def _remember_ca_bundle(value: Path | None) -> Path | None:
+    # Every command declares the option, and open_client() reads it from here, so it
+    # need not be passed down through each command's layers.
+    state.ca_bundle = value
+    return value
+
+
+CA_BUNDLE = typer.Option(
+    None,
+    "--ca-bundle",
+    envvar=CA_BUNDLE_ENV,
+    show_envvar=True,
+    dir_okay=False,
+    metavar="FILE",
+    callback=_remember_ca_bundle,
+    help="Trust the CA certificates in this PEM file (a private CA, a TLS-inspecting "
+    "proxy) instead of SSL_CERT_FILE / SSL_CERT_DIR or the default list. The proxy comes "
+    "from HTTPS_PROXY / ALL_PROXY / NO_PROXY.",
 )
 
 
@@ -173,8 +200,11 @@ async def open_client(
             rate_limit_burst=rate_limit_burst,
             max_concurrency=max_concurrency,
             patch_limits=limits,
+            network=NetworkSettings(ca_bundle=state.ca_bundle),
         )
     async with client:
+        if client.profile is Profile.RFC7644:
+            client.use_facts(await discover(client.get_document))  # once per run (see discovery.py)
         yield client
 
 
@@ -185,9 +215,23 @@ async def fetch_from(
     token_file: Path | None,
     desired: Desired | None = None,
 ) -> tuple[Live, str]:
+    live, label, _ = await fetch_with_facts(
+        target=target, profile=profile, token_file=token_file, desired=desired
+    )
+    return live, label
+
+
+async def fetch_with_facts(
+    *,
+    target: str | None,
+    profile: Profile,
+    token_file: Path | None,
+    desired: Desired | None = None,
+) -> tuple[Live, str, ServiceFacts]:
+    """The live state, the target's label, and what the service supports."""
     async with open_client(target=target, profile=profile, token_file=token_file) as client:
         with fetching(client.label):
-            return await fetch_desired_for(client, desired), client.label
+            return await fetch_desired_for(client, desired), client.label, client.facts
 
 
 async def fetch_desired_for(client: ScimClient, desired: Desired | None) -> Live:
@@ -215,8 +259,23 @@ def read_live(
         if live_file is not None:
             snap = read_snapshot(live_file)
             return snap.live, f"snapshot {live_file} of {snap.target}"
+    live, label, _ = read_live_with_facts(
+        target=target, profile=profile, token_file=token_file, desired=desired
+    )
+    return live, label
+
+
+def read_live_with_facts(
+    *,
+    target: str | None,
+    profile: Profile,
+    token_file: Path | None,
+    desired: Desired | None = None,
+) -> tuple[Live, str, ServiceFacts]:
+    """Like read_live from the service, with what the service supports (for the plan)."""
+    with cli_errors():
         return asyncio.run(
-            fetch_from(
+            fetch_with_facts(
                 target=target, profile=Profile(profile), token_file=token_file, desired=desired
             )
         )

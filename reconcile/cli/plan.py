@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -11,14 +12,16 @@ from reconcile.cli.app import app
 from reconcile.cli.common import ExitCode, emit, fail, stderr, stdout
 from reconcile.cli.desired_input import load_or_exit
 from reconcile.cli.live_options import (
+    CA_BUNDLE,
     LIVE_FILE,
     PROFILE,
     TARGET,
     TOKEN_FILE,
     cli_errors,
-    read_live,
+    read_live_with_facts,
 )
 from reconcile.cli.now import NOW, resolve_now
+from reconcile.cli.saved_plan import recorded_path
 from reconcile.desired.model import Desired
 from reconcile.files import write_atomically
 from reconcile.live.model import Live
@@ -51,8 +54,8 @@ def _live_and_target(
     profile: Profile,
     token_file: Path | None,
     desired: Desired,
-) -> tuple[Live, str]:
-    """The live state, and the target the plan is for.
+) -> tuple[Live, Policy]:
+    """The live state, and the policy to plan with (the target the plan is for...).
 
     A snapshot's plan is for the target the snapshot was taken from, so that `apply --plan`
     on that target accepts it while the live state is unchanged (R21).
@@ -65,10 +68,11 @@ def _live_and_target(
             markup=False,
             highlight=False,
         )
-        return snap.live, snap.target
-    return read_live(
-        target=target, live_file=None, profile=profile, token_file=token_file, desired=desired
+        return snap.live, Policy(target=snap.target)
+    live, label, facts = read_live_with_facts(
+        target=target, profile=profile, token_file=token_file, desired=desired
     )
+    return live, Policy(target=label, sso_extension=facts.sso_extension)
 
 
 def _plan_from(
@@ -102,14 +106,14 @@ def load_and_plan(
 ) -> tuple[Desired, Live, Plan]:
     """The desired state, the live state and their plan (errors end the command)."""
     desired = load_or_exit(path)  # before contacting the service: bad files cost nothing
-    live, label = _live_and_target(
+    live, policy = _live_and_target(
         target=target,
         live_file=live_file,
         profile=profile,
         token_file=token_file,
         desired=desired,
     )
-    return desired, live, plan_or_exit(desired, live, Policy(target=label, now=now))
+    return desired, live, plan_or_exit(desired, live, replace(policy, now=now))
 
 
 def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
@@ -121,7 +125,8 @@ def plan_or_exit(desired: Desired, live: Live, policy: Policy) -> Plan:
             stderr.print(f"{diagnostic}", markup=False, highlight=False)
         count = len(exc.diagnostics)
         stderr.print(
-            f"{plural(count, 'problem')} block planning; nothing was planned",
+            f"{plural(count, 'problem')} {'blocks' if count == 1 else 'block'} planning; "
+            "nothing was planned",
             markup=False,
             highlight=False,
         )
@@ -135,6 +140,7 @@ def plan_command(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     now: str | None = NOW,
     out: Path | None = typer.Option(
         None,
@@ -151,13 +157,16 @@ def plan_command(
     ),
 ) -> None:
     """Show what apply would change, and why; nothing is written to the service."""
-    result = _plan_from(
-        path,
-        target=target,
-        live_file=live_file,
-        profile=Profile(profile),
-        token_file=token_file,
-        now=resolve_now(now),
+    result = replace(
+        _plan_from(
+            path,
+            target=target,
+            live_file=live_file,
+            profile=Profile(profile),
+            token_file=token_file,
+            now=resolve_now(now),
+        ),
+        desired_state=recorded_path(path),  # for `apply --plan FILE` without PATH
     )
     fmt = OutputFormat(fmt)
     emit(render(result, fmt, color=fmt is OutputFormat.TEXT and stdout.is_terminal))
@@ -178,6 +187,7 @@ def drift(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     now: str | None = NOW,
     fmt: OutputFormat = FORMAT,
 ) -> None:

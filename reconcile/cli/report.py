@@ -9,7 +9,14 @@ import typer
 
 from reconcile.cli.app import app
 from reconcile.cli.common import emit, fail, stderr
-from reconcile.cli.live_options import LIVE_FILE, PROFILE, TARGET, TOKEN_FILE, cli_errors
+from reconcile.cli.live_options import (
+    CA_BUNDLE,
+    LIVE_FILE,
+    PROFILE,
+    TARGET,
+    TOKEN_FILE,
+    cli_errors,
+)
 from reconcile.cli.now import NOW, resolve_now
 from reconcile.cli.plan import PATH, load_and_plan
 from reconcile.files import write_atomically
@@ -50,6 +57,7 @@ def report(
     live_file: Path | None = LIVE_FILE,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
     since: str | None = typer.Option(
         None,
         "--since",

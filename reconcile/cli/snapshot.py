@@ -8,7 +8,7 @@ import typer
 
 from reconcile.cli.app import app
 from reconcile.cli.common import stderr
-from reconcile.cli.live_options import PROFILE, TARGET, TOKEN_FILE, cli_errors, read_live
+from reconcile.cli.live_options import CA_BUNDLE, PROFILE, TARGET, TOKEN_FILE, cli_errors, read_live
 from reconcile.live.profiles import Profile
 from reconcile.live.snapshot import write_snapshot
 
@@ -25,6 +25,7 @@ def snapshot(
     target: str | None = TARGET,
     profile: Profile = PROFILE,
     token_file: Path | None = TOKEN_FILE,
+    ca_bundle: Path | None = CA_BUNDLE,  # read by open_client (see live_options)
 ) -> None:
     """Write the complete live state to FILE; `plan`/`drift --live FILE` read it."""
     live, label = read_live(target=target, live_file=None, profile=profile, token_file=token_file)

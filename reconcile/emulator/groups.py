@@ -193,7 +193,12 @@ class Groups:
             return self.store.update_group(group, old_members=old)
 
     def patch(self, group_id: str, body: PatchOpIn) -> GroupRow:
-        check_envelope(body, max_operations=self.max_patch_operations, cost=_cost(body))
+        check_envelope(
+            body,
+            max_operations=self.max_patch_operations,
+            rfc_strict=self.rfc_strict,
+            cost=_cost(body),
+        )
         with self.store.locked():
             group = self.get(group_id)
             old = list(group.members)

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconcile.emulator.errors import ScimError, invalid_path, invalid_value, mutability
 from reconcile.emulator.filters import PatchPath, matches, parse_patch_path, split_attr
-from reconcile.emulator.wire import PATCH_SCHEMA, PatchOpIn
+from reconcile.emulator.wire import PATCH_SCHEMA, TEAMVIEWER_EXAMPLE_PATCH_SCHEMA, PatchOpIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +28,11 @@ class Attrs:
     core_urn: str = ""
 
 
-def check_envelope(body: PatchOpIn, *, max_operations: int, cost: int | None = None) -> None:
-    if PATCH_SCHEMA not in body.schemas:
+def check_envelope(
+    body: PatchOpIn, *, max_operations: int, rfc_strict: bool, cost: int | None = None
+) -> None:
+    accepted = {PATCH_SCHEMA} if rfc_strict else {PATCH_SCHEMA, TEAMVIEWER_EXAMPLE_PATCH_SCHEMA}
+    if accepted.isdisjoint(body.schemas):
         raise ScimError(
             400, f"a PATCH body must list the schema {PATCH_SCHEMA}", scim_type="invalidSyntax"
         )

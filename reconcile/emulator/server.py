@@ -6,9 +6,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsFiles:
+    """A PEM certificate chain and its private key: the server then speaks HTTPS only."""
+
+    certfile: Path
+    keyfile: Path
 
 
 class ServerStartError(RuntimeError):
@@ -17,9 +27,15 @@ class ServerStartError(RuntimeError):
 
 @contextmanager
 def serve_in_thread(
-    app: Any, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    startup_timeout: float = 10.0,
+    tls: TlsFiles | None = None,
 ) -> Iterator[str]:
-    """Run `app` on host:port (0 = a free port) and yield its origin `http://host:PORT`."""
+    """Run `app` on host:port (0 = a free port) and yield its origin `http://host:PORT`
+    (`https://` with `tls`)."""
     config = uvicorn.Config(
         app,
         host=host,
@@ -28,6 +44,8 @@ def serve_in_thread(
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        ssl_certfile=None if tls is None else str(tls.certfile),
+        ssl_keyfile=None if tls is None else str(tls.keyfile),
     )
     server = uvicorn.Server(config)
     # uvicorn installs no signal handlers outside the main thread, so Ctrl+C stays ours.
@@ -43,7 +61,7 @@ def serve_in_thread(
     sockets = [s for srv in server.servers for s in srv.sockets]
     bound_port = sockets[0].getsockname()[1]
     try:
-        yield f"http://{host}:{bound_port}"
+        yield f"{'http' if tls is None else 'https'}://{host}:{bound_port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -340,7 +340,7 @@ class Users:
             )
 
     def patch(self, user_id: str, body: PatchOpIn) -> UserRow:
-        check_envelope(body, max_operations=self.max_patch_operations)
+        check_envelope(body, max_operations=self.max_patch_operations, rfc_strict=self.rfc_strict)
         with self.store.locked():
             row = self.get(user_id)
             if self.rfc_strict:

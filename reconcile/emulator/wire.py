@@ -18,6 +18,9 @@ SSO_SCHEMA = "urn:ietf:params:scim:schemas:extension:teamviewer:1.0:SsoUser"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+# What TeamViewer's own public PATCH example lists (its text and RFC 7644 name the one
+# above); the TeamViewer mode accepts both, RFC-strict mode only the standard one.
+TEAMVIEWER_EXAMPLE_PATCH_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:PatchOp"
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"

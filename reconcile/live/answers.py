@@ -90,7 +90,8 @@ def scim_error(*, method: str, path: str, response: httpx.Response) -> ScimError
     )
 
 
-def _json(*, method: str, path: str, label: str, response: httpx.Response) -> Any:
+def answer_json(*, method: str, path: str, label: str, response: httpx.Response) -> Any:
+    """An answer's JSON as it is (a discovery document), or UnexpectedResponseError."""
     try:
         return response.json()
     except ValueError as exc:
@@ -103,7 +104,7 @@ def _json(*, method: str, path: str, label: str, response: httpx.Response) -> An
 def parse_answer(model: type[_M], *, method: str, path: str, label: str, data: Any) -> _M:
     """Validate JSON (or an httpx answer's JSON) into a wire model, or a typed error."""
     if isinstance(data, httpx.Response):
-        data = _json(method=method, path=path, label=label, response=data)
+        data = answer_json(method=method, path=path, label=label, response=data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -22,11 +22,13 @@ from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 import httpx
 
 from reconcile.identity import email_key
+from reconcile.live.answers import answer_json
+from reconcile.live.discovery import STANDARD_FACTS, TEAMVIEWER_FACTS, ServiceFacts
 from reconcile.live.errors import (
     BadRequest,
     ConfigurationError,
@@ -38,6 +40,7 @@ from reconcile.live.gate import PriorityGate
 from reconcile.live.httpclient import Timeouts, check_token
 from reconcile.live.member_limits import LearnedLimit, next_size
 from reconcile.live.model import LiveGroup, LiveUser
+from reconcile.live.network import NetworkSettings
 from reconcile.live.profiles import Profile
 from reconcile.live.ratelimit import RateLimiter
 from reconcile.live.records import RequestHook, RequestRecord, recording
@@ -49,8 +52,20 @@ from reconcile.live.requests import (
     split_patch,
     user_create,
     user_update,
+    user_update_by_name_parts,
 )
-from reconcile.live.resources import GROUPS, USERS, Settlement, create_then_settle, list_all
+from reconcile.live.resources import (
+    GROUP_PATCH,
+    GROUPS,
+    USERS,
+    Fallbacks,
+    Settlement,
+    create_then_settle,
+    list_all,
+    patch_group_by_value,
+    send_user_update,
+    unstored_members,
+)
 from reconcile.live.retry import RetryPolicy
 from reconcile.live.secret import Secret
 from reconcile.live.session import Session
@@ -98,6 +113,7 @@ class ScimClient:
         token: str | Secret,
         profile: Profile = Profile.TEAMVIEWER,
         transport: httpx.AsyncBaseTransport | None = None,
+        network: NetworkSettings = NetworkSettings(),
         timeouts: Timeouts = Timeouts(),
         max_concurrency: int = 8,
         rate_limit_rps: float | None = None,
@@ -119,6 +135,10 @@ class ScimClient:
         # How the target is named in messages and snapshots (never with credentials).
         self.label = label or label_of(url)
         self.page_size = page_size
+        # What the service supports: known for teamviewer, read by discovery.discover()
+        # for rfc7644 (until then: a standard service without the SSO extension).
+        self.facts = TEAMVIEWER_FACTS if self.profile is Profile.TEAMVIEWER else STANDARD_FACTS
+        self._fallbacks = Fallbacks(enabled=self.profile.traits.not_implemented_fallbacks)
         # The one place the member chunk size of group requests is held; read per request,
         # lowered when the service refuses a request for its size (see _sized).
         self.patch_limits = patch_limits
@@ -134,6 +154,7 @@ class ScimClient:
             token=check_token(token),
             label=self.label,
             transport=transport,
+            network=network,
             timeouts=timeouts,
             max_concurrency=max_concurrency,
             # rate_limit_burst: the service's own bucket (1 by default: every request
@@ -157,6 +178,18 @@ class ScimClient:
     def max_concurrency(self) -> int:
         """Requests in flight at most (listing pages and writes alike)."""
         return self._session.max_concurrency
+
+    def use_facts(self, facts: ServiceFacts) -> None:
+        """Adapt to what the service said it supports (see discovery.py)."""
+        self.facts = facts
+        if facts.max_results is not None:
+            self.page_size = min(self.page_size, facts.max_results)
+
+    async def get_document(self, path: str) -> Any:
+        """The JSON of one GET (discovery documents)."""
+        response = await self._session.send("GET", path)
+        assert response is not None  # only deletes settle without an answer
+        return answer_json(method="GET", path=path, label=self.label, response=response)
 
     async def __aenter__(self) -> Self:
         await self._session.__aenter__()
@@ -225,7 +258,7 @@ class ScimClient:
             query = eq_filter("displayName", display_name)
         else:
             query = None
-        if query is not None:
+        if query is not None and self.facts.filter_supported:  # else the full list decides
             try:
                 candidates = await self.list_users(filter=query)
             except BadRequest:
@@ -241,6 +274,8 @@ class ScimClient:
         return None
 
     async def find_groups_by_name(self, *, name: str) -> list[LiveGroup]:
+        if not self.facts.filter_supported:
+            return [g for g in await self.list_groups() if g.name == name]
         try:
             found = await self.list_groups(filter=eq_filter("displayName", name))
         except BadRequest:
@@ -271,6 +306,8 @@ class ScimClient:
             language=language,
             sso_customer_id=sso_customer_id,
             with_emails=self.profile.traits.create_with_emails,
+            sso_extension=self.facts.sso_extension,  # else the plan says so once
+            name_parts=self.profile.traits.create_with_emails,
         )
 
         async def find(exhaustive: bool) -> str | None:
@@ -286,18 +323,28 @@ class ScimClient:
             look_up_failed="run plan again to see whether the user exists",
             conflict=lambda exc, found: _user_conflict(exc, email=email, found=found),
         )
-        return await create_then_settle(
+        created = await create_then_settle(
             self._session, endpoint=USERS.endpoint, body=body, settlement=settlement
         )
+        return created.id
 
     async def update_user(
         self, *, user_id: str, display_name: str | None = None, active: bool | None = None
     ) -> None:
-        """One PATCH with `replace` operations (the only kind TeamViewer accepts)."""
+        """One PATCH with `replace` operations (the only kind TeamViewer accepts).
+
+        A rename that the service answered 501 to (rfc7644) is sent as name parts, at
+        once for the rest of the run (see profiles.py)."""
         body = user_update(display_name=display_name, active=active)
         if body is None:
             return  # nothing changed: no request (R18)
-        await self._session.send("PATCH", f"/Users/{user_id}", body=body)
+        self.facts.check_patch(label=self.label)
+        parts = None
+        if display_name is not None:
+            parts = user_update_by_name_parts(display_name=display_name, active=active)
+        await send_user_update(
+            self._session, body, path=f"/Users/{user_id}", fallbacks=self._fallbacks, other=parts
+        )
 
     # --- writing: groups ---------------------------------------------------------------
 
@@ -324,7 +371,7 @@ class ScimClient:
             body, rest = group_create(
                 name=name, member_ids=members, max_operations=self.patch_limits.max_operations
             )
-            created = await self._sized(
+            sized = await self._sized(
                 len(body.members),
                 partial(
                     create_then_settle,
@@ -336,12 +383,14 @@ class ScimClient:
                 method="POST",
                 path=f"/{GROUPS.endpoint}",
             )
-            if created is not None:
+            if sized is not None:
                 break
-        (group_id,) = created
+        (created,) = sized
+        if self._fallbacks.enabled:  # members a create dropped follow in the PATCH
+            rest = unstored_members(self._session, created, sent=body.members) + rest
         if rest:
-            await self.patch_group(group_id=group_id, add_ids=rest)
-        return group_id
+            await self.patch_group(group_id=created.id, add_ids=rest)
+        return created.id
 
     async def patch_group(
         self,
@@ -352,31 +401,56 @@ class ScimClient:
         remove_ids: Iterable[str] = (),
     ) -> int:
         """Rename and change members in one PATCH (more only past the limits); the count
-        of requests that changed the group. A request refused for its size is split to
-        the size learnt and sent again (member_limits.py); the ones already accepted
-        are never sent again."""
+        of requests that changed the group.
+
+        A request refused for its size is split to the size learnt and sent again
+        (member_limits.py); the ones already accepted are never sent again. A change
+        whose first request the service answered 501 to (rfc7644) is sent in the other
+        form, at once for the rest of the run (see resources.patch_group_by_value)."""
+        add_ids, remove_ids = list(add_ids), list(remove_ids)
+        requests = group_patches(
+            rename=rename,
+            add_ids=add_ids,
+            remove_ids=remove_ids,
+            max_operations=self.patch_limits.max_operations,
+        )
+        if not requests:
+            return 0
+        self.facts.check_patch(label=self.label)
         path = f"/Groups/{group_id}"
-        queue = deque(
-            group_patches(
+
+        async def by_value() -> int:  # the other form, for rfc7644 after a 501
+            return await patch_group_by_value(
+                self._session,
+                path=path,
                 rename=rename,
                 add_ids=add_ids,
                 remove_ids=remove_ids,
                 max_operations=self.patch_limits.max_operations,
             )
-        )
-        sent = 0
+
+        if self._fallbacks.known(GROUP_PATCH):
+            return await by_value()
+        queue, sent = deque(requests), 0
         while queue:
             request = queue.popleft()
             limit = self.patch_limits.max_operations
             if patch_cost(request) > limit:  # built before a smaller size was learnt
                 queue.extendleft(reversed(split_patch(request, max_operations=limit)))
                 continue
-            done = await self._sized(
-                patch_cost(request),
-                partial(self._session.send, "PATCH", path, body=request),
-                method="PATCH",
-                path=path,
-            )
+            try:
+                done = await self._sized(
+                    patch_cost(request),
+                    partial(self._session.send, "PATCH", path, body=request),
+                    method="PATCH",
+                    path=path,
+                )
+            except ScimError as exc:
+                # Nothing of a refused request was applied (RFC 7644 3.5.2: all or none);
+                # before the first success nothing of the change was.
+                if sent or not self._fallbacks.learn(GROUP_PATCH, exc):
+                    raise
+                return await by_value()
             if done is None:
                 queue.appendleft(request)  # re-cut to the size now in force
             else:

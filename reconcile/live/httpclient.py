@@ -1,9 +1,10 @@
 """The httpx client a session sends through: built in one place, its answers read bounded.
 
 `open_http_client` is the only place an `httpx.AsyncClient` is constructed: timeouts,
-connection limits, the bearer token, no redirects, no environment. The token lives in a
-`Secret` and is added by an httpx auth flow, so it is never part of a repr, a message or
-a record; redirects are never followed, so it never travels to another host.
+connection limits, the bearer token, no redirects, and from the environment only the proxy
+and the trusted CAs (network.py: never `.netrc`). The token lives in a `Secret` and is
+added by an httpx auth flow, so it is never part of a repr, a message or a record;
+redirects are never followed, so it never travels to another host.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 
 from reconcile.live.errors import ConfigurationError, UnexpectedResponseError
 from reconcile.live.gate import Slot
+from reconcile.live.network import NetworkSettings, transport_for
 from reconcile.live.secret import Secret
 
 SCIM_MEDIA_TYPE: Final = "application/scim+json"
@@ -86,25 +88,31 @@ def open_http_client(
     transport: httpx.AsyncBaseTransport | None,
     timeouts: Timeouts,
     max_connections: int,
+    network: NetworkSettings,
 ) -> httpx.AsyncClient:
-    """The one httpx client of a session (see the module docstring for why each setting)."""
+    """The one httpx client of a session (see the module docstring for why each setting).
+
+    A given `transport` (in-process, tests) is used as it is; otherwise the proxy and the
+    trusted CAs come from the environment and `network` (--ca-bundle, see network.py).
+    """
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+    )
     return httpx.AsyncClient(
         base_url=str(base_url).rstrip("/") + "/",
         auth=BearerAuth(token),
-        transport=transport,
+        transport=transport or transport_for(base_url, settings=network, limits=limits),
         timeout=httpx.Timeout(
             connect=timeouts.connect,
             read=timeouts.read,
             write=timeouts.read,
             pool=None,  # the session's semaphore bounds what is in flight
         ),
-        limits=httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-        ),
+        limits=limits,
         headers={"Accept": SCIM_MEDIA_TYPE},
         follow_redirects=False,  # a redirect must never carry the token elsewhere
-        trust_env=False,
+        trust_env=False,  # never .netrc; the proxy and CAs are read in network.py
     )
 
 

@@ -1,7 +1,8 @@
-"""What users and groups have in common: their endpoint, their complete listing, and
-a create that never makes a duplicate (R17).
+"""What users and groups have in common: their endpoint, their complete listing, a
+create that never makes a duplicate (R17), and the other request forms a service that
+answers 501 Not Implemented gets (rfc7644, see profiles.py).
 
-The resource operations of `ScimClient` (client.py) are built from these two pieces, the
+The resource operations of `ScimClient` (client.py) are built from these pieces, the
 session (session.py) and the request builders (requests.py).
 """
 
@@ -9,20 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
-from reconcile.live.errors import Conflict, LiveError, UnknownOutcomeError
+from reconcile.live.errors import Conflict, LiveError, ScimError, UnknownOutcomeError
 from reconcile.live.gate import PriorityGate, Slot
 from reconcile.live.listing import Listing
 from reconcile.live.model import LiveGroup, LiveUser
-from reconcile.live.requests import page_params
+from reconcile.live.requests import group_patches_by_value, group_replace, page_params
 from reconcile.live.session import OutcomeUnknown, Session
-from reconcile.live.wire import CreatedResource, GroupResource, ListResponse, UserResource
+from reconcile.live.wire import (
+    CreatedGroup,
+    CreatedResource,
+    GroupResource,
+    ListResponse,
+    MemberRef,
+    PatchRequest,
+    UserResource,
+)
 
 L = TypeVar("L", LiveUser, LiveGroup)
 
@@ -91,6 +100,15 @@ async def list_all(
     return await listing.read(speculate=speculate)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Created:
+    """A create's outcome: the new id, and the service's answer (None: the answer was
+    lost and a look-up settled the create)."""
+
+    id: str
+    answer: httpx.Response | None
+
+
 # Finds the created resource (`exhaustive`: see ScimClient.find_user); its id or None.
 Finder = Callable[[bool], Awaitable[str | None]]
 
@@ -109,8 +127,8 @@ class Settlement:
 
 async def create_then_settle(
     session: Session, *, endpoint: str, body: BaseModel, settlement: Settlement
-) -> str:
-    """POST a create; the new id. Never creates a duplicate (R17).
+) -> Created:
+    """POST a create; the new id (and the answer). Never creates a duplicate (R17).
 
     A create whose answer is lost is settled by looking the resource up: found -> done;
     not found -> sent again (within the retry budget). A 409 after such a loss, found by
@@ -129,7 +147,7 @@ async def create_then_settle(
             uncertain = True
             found = await _look_up(settlement, cause=unknown, exhaustive=False)
             if found is not None:
-                return found
+                return Created(id=found, answer=None)
             delay = session.next_delay(attempt=attempt, started=started, hint=None)
             if delay is None:
                 raise UnknownOutcomeError(
@@ -143,10 +161,11 @@ async def create_then_settle(
                 raise
             found = await _look_up(settlement, cause=exc, exhaustive=True)
             if found is not None and uncertain:
-                return found  # our own earlier attempt landed (R17)
+                return Created(id=found, answer=None)  # our own earlier attempt landed (R17)
             raise settlement.conflict(exc, found) from exc
         assert response is not None
-        return session.parse(CreatedResource, "POST", path, response).id
+        created = session.parse(CreatedResource, "POST", path, response)
+        return Created(id=created.id, answer=response)
 
 
 async def _look_up(settlement: Settlement, *, cause: BaseException, exhaustive: bool) -> str | None:
@@ -157,3 +176,88 @@ async def _look_up(settlement: Settlement, *, cause: BaseException, exhaustive: 
             f"creating {settlement.subject}: the outcome is unknown ({cause}) and the "
             f"look-up failed ({exc}); {settlement.look_up_failed}"
         ) from exc
+
+
+# The request forms a service may answer 501 Not Implemented to (django-scim2): a user's
+# `displayName` replace, and a group PATCH (its filtered removal or `displayName` replace).
+USER_RENAME: Final = "user displayName"
+GROUP_PATCH: Final = "group patch"
+
+
+@dataclass(slots=True, kw_only=True)
+class Fallbacks:
+    """The request forms a service answered 501 to, remembered for the run: from then on
+    the other form the RFC allows is sent at once. `enabled` only for rfc7644 (the
+    teamviewer forms are known to work)."""
+
+    enabled: bool
+    _forms: set[str] = field(default_factory=set)
+
+    def known(self, form: str) -> bool:
+        return form in self._forms
+
+    def learn(self, form: str, exc: ScimError) -> bool:
+        """Whether a 501 to `form` is to be retried in the other form (and remember it)."""
+        if exc.status != 501 or not self.enabled:
+            return False
+        self._forms.add(form)
+        return True
+
+
+async def send_user_update(
+    session: Session,
+    body: PatchRequest,
+    *,
+    path: str,
+    fallbacks: Fallbacks,
+    other: PatchRequest | None,
+) -> None:
+    """A user's PATCH. After a 501 to it, or once the run has seen one, `other` (a rename
+    as the name's parts) is sent instead, when there is one (see Fallbacks)."""
+    if other is not None and fallbacks.known(USER_RENAME):
+        body = other
+    try:
+        await session.send("PATCH", path, body=body)
+    except ScimError as exc:
+        if other is None or not fallbacks.learn(USER_RENAME, exc):
+            raise
+        await session.send("PATCH", path, body=other)
+
+
+async def patch_group_by_value(
+    session: Session,
+    *,
+    path: str,
+    rename: str | None,
+    add_ids: Iterable[str],
+    remove_ids: Iterable[str],
+    max_operations: int,
+) -> int:
+    """A group change for a service that answered 501 to the filtered removal or the
+    `displayName` replace (django-scim2): members added and removed by value lists, the
+    rename by a PUT of the group as it is (read just before, so its members stay). The
+    count of changing requests sent (the PUT counts, the GET before it does not)."""
+    requests = group_patches_by_value(
+        add_ids=add_ids, remove_ids=remove_ids, max_operations=max_operations
+    )
+    for request in requests:
+        await session.send("PATCH", path, body=request)
+    if rename is None:
+        return len(requests)
+    response = await session.send("GET", path)
+    assert response is not None  # only deletes settle without an answer
+    current = session.parse(GroupResource, "GET", path, response).to_live()
+    await session.send("PUT", path, body=group_replace(name=rename, member_ids=current.member_ids))
+    return len(requests) + 1
+
+
+def unstored_members(session: Session, created: Created, *, sent: list[MemberRef]) -> list[str]:
+    """The initial members a group create sent that its answer does not list (django-scim2
+    drops them); none when the answer omits `members` (taken as stored) or was lost."""
+    if created.answer is None:
+        return []
+    echoed = session.parse(CreatedGroup, "POST", f"/{GROUPS.endpoint}", created.answer)
+    if echoed.members is None:
+        return []
+    stored = {m.value for m in echoed.members}
+    return [m.value for m in sent if m.value not in stored]

@@ -40,6 +40,7 @@ from reconcile.live.httpclient import (
     send_bounded,
     wire_trace,
 )
+from reconcile.live.network import NetworkSettings
 from reconcile.live.ratelimit import RateLimiter
 from reconcile.live.records import RequestHook, RequestRecord, record
 from reconcile.live.retry import RETRYABLE_STATUSES, RetryPolicy
@@ -99,6 +100,7 @@ class Session:
         retry: RetryPolicy,
         rng: random.Random,
         on_request: RequestHook | None,
+        network: NetworkSettings,
     ) -> None:
         self.label = label
         self.retry = retry
@@ -107,6 +109,7 @@ class Session:
         self._url = base_url
         self._token = token
         self._transport = transport
+        self._network = network  # the proxy and CAs, when no transport is given
         self._timeouts = timeouts
         self._slots = asyncio.Semaphore(max_concurrency)
         self._rng = rng
@@ -127,6 +130,7 @@ class Session:
             transport=self._transport,
             timeouts=self._timeouts,
             max_connections=self.max_concurrency,
+            network=self._network,
         )
         return self
 

@@ -37,6 +37,8 @@ class Email(_Outgoing):
 
 class Name(_Outgoing):
     formatted: str
+    given_name: str | None = Field(default=None, alias="givenName")
+    family_name: str | None = Field(default=None, alias="familyName")
 
 
 class SsoExtension(_Outgoing):
@@ -95,6 +97,18 @@ class ErrorBody(_Incoming):
 
 class CreatedResource(_Incoming):
     id: str = Field(min_length=1)
+
+
+class _MemberIn(_Incoming):
+    value: str
+
+
+class CreatedGroup(_Incoming):
+    """A create's answer for a group: `members` as the service stored them (None: not
+    echoed, so taken as stored)."""
+
+    id: str = Field(min_length=1)
+    members: list[_MemberIn] | None = None
 
 
 class EmailIn(_Incoming):

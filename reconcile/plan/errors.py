@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from reconcile.desired.model import Location
 from reconcile.errors import ReconcileError
-from reconcile.plan.model import Gate, GateResult, Plan
+from reconcile.plan.model import DEACTIVATION_GATES, Gate, GateResult, Plan
+from reconcile.text import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +112,12 @@ class UnsafePlan(NotApplicable):
     def _bound_override(self) -> tuple[str, ...]:
         """Why `--allow-deactivations N` did not cover the deactivation gates."""
         allowed = self.allowed_deactivations
-        gates = {Gate.MAX_DEACTIVATIONS, Gate.MAX_DEACTIVATION_PERCENT}
-        if allowed is None or not any(gate.gate in gates for gate in self.failed):
+        if allowed is None or not any(gate.gate in DEACTIVATION_GATES for gate in self.failed):
             return ()
         return (
-            f"--allow-deactivations {allowed} allows at most {allowed} deactivations, but the "
-            f"fresh plan deactivates {self.deactivations}: review the fresh plan above; if "
+            f"--allow-deactivations {allowed} allows at most "
+            f"{plural(allowed, 'deactivation')}, but the fresh plan deactivates "
+            f"{self.deactivations}: review the fresh plan above; if "
             f"it is intended, approve it with --allow-deactivations {self.deactivations}",
         )
 
@@ -127,11 +128,19 @@ class UnsafePlan(NotApplicable):
                 "check that PATH is the right folder; if emptying it is intended, pass "
                 "--allow-mass-change"
             )
-        else:
+        elif all(gate.gate in DEACTIVATION_GATES for gate in self.failed):
             what = (
                 "if this is intended, raise the limit under tenant.safety in the desired "
                 "state, or override the gates for this run: --allow-deactivations "
                 f"{self.deactivations} for the deactivation gates only (up to that many), "
                 "--allow-mass-change for every gate"
+            )
+        else:
+            # --allow-deactivations cannot lift these gates: suggesting it would send the
+            # user into a second refusal.
+            what = (
+                "if this is intended, raise the limit under tenant.safety in the desired "
+                "state, or override the gates for this run with --allow-mass-change "
+                "(--allow-deactivations covers only the deactivation gates)"
             )
         return f"nothing was changed; {what}."

@@ -277,6 +277,7 @@ class NoticeKind(StrEnum):
     UNMANAGED_GROUP = "unmanaged_group"  # R10
     GROUP_MANAGEMENT_OFF = "group_management_off"  # R11
     EMAIL_CHANGE_UNSUPPORTED = "email_change_unsupported"  # R15 heuristic
+    SSO_NOT_SENT = "sso_not_sent"  # the service does not take the SsoUser extension
     EXPIRING = "expiring"  # R24: an expiry within tenant.expiry_warning_days
     LEFT_PENDING = "left_pending"  # R24: apply --only-expired leaves the other changes
     # Blocking problems are raised as PlanningError diagnostics with these kinds.
@@ -318,6 +319,10 @@ class Gate(StrEnum):
     MAX_REMOVALS_PER_GROUP = "max_removals_per_group"
     MAX_REMOVAL_PERCENT_PER_GROUP = "max_removal_percent_per_group"
     EMPTY_DESIRED = "empty_desired"
+
+
+# The gates `--allow-deactivations N` may override (up to N deactivations).
+DEACTIVATION_GATES = frozenset({Gate.MAX_DEACTIVATIONS, Gate.MAX_DEACTIVATION_PERCENT})
 
 
 GateValue = int | float | bool
@@ -404,7 +409,9 @@ class Plan:
     """What apply will do, why, and whether it is safe to do it.
 
     `operations` are sorted by phase (R19), then action, then user key / group key.
-    `live_fingerprint` lets apply refuse a stale plan (R21).
+    `live_fingerprint` lets apply refuse a stale plan (R21). `desired_state` is the folder
+    (or file) it was planned from, relative to the working directory, set by the command
+    line (the planner knows no paths) so that `apply --plan FILE` can find it again.
     """
 
     target: str
@@ -413,6 +420,7 @@ class Plan:
     operations: tuple[Operation, ...]
     notices: tuple[Notice, ...]
     safety: tuple[GateResult, ...]
+    desired_state: str | None = None
     # R24: the time the plan was made for (None: planned without one, so no expiries), and
     # the expiries that had passed by then.
     now: datetime | None = None

@@ -55,6 +55,9 @@ class Policy:
     """How to plan, beyond what the desired state says."""
 
     target: str = ""  # recorded in the plan: target URL, "embedded" or a snapshot file
+    # False: the service does not list the TeamViewer SsoUser extension (its discovery
+    # documents), so tenant.sso_customer_id is not sent on create, and the plan says so.
+    sso_extension: bool = True
     # R24: the time the plan is for (aware; the command line passes --now or the current
     # UTC time). None judges no expiries, and the plan says so when there are some.
     now: datetime | None = None
@@ -116,6 +119,8 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
     policy = policy or Policy()
     expiry = expiry_view(desired, policy.now)
     operations, notices = _Planner(desired, live, expiry).run()
+    if desired.tenant.sso_customer_id and not policy.sso_extension:
+        notices.append(Notice(NoticeKind.SSO_NOT_SENT, "tenant.sso_customer_id", SSO_NOT_SENT))
     ops = tuple(sorted(operations, key=lambda op: op.sort_key))
     if desired.tenant.enabled:
         notices.extend(expiry.notices)
@@ -129,6 +134,11 @@ def plan(desired: Desired, live: Live, policy: Policy | None = None) -> Plan:
         now=policy.now,
         expired=expiry.expirations if desired.tenant.enabled else (),
     )
+
+
+SSO_NOT_SENT = (
+    "sso_customer_id is not sent: the service does not support the TeamViewer SSO extension"
+)
 
 
 def _names(names: Iterable[str], *, limit: int = 3) -> str:

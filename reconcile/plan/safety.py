@@ -17,6 +17,7 @@ from reconcile.desired.model import Desired, Safety
 from reconcile.live.model import Live
 from reconcile.plan.errors import StalePlan, UnsafePlan
 from reconcile.plan.model import (
+    DEACTIVATION_GATES,
     DeleteGroup,
     Gate,
     GateResult,
@@ -33,8 +34,6 @@ PERCENT_GATE_MIN_ACTIVE_USERS = 10
 # The same for one group: losing 3 of 4 members is 75 %, yet only the absolute limit says
 # anything about so small a group.
 PERCENT_GATE_MIN_GROUP_MEMBERS = 10
-# The gates `--allow-deactivations N` may override (up to N deactivations).
-DEACTIVATION_GATES = frozenset({Gate.MAX_DEACTIVATIONS, Gate.MAX_DEACTIVATION_PERCENT})
 
 
 def count_active(live: Live) -> int:

@@ -124,7 +124,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def _plan_core_dict(plan: Plan) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "target": plan.target,
         "live_fingerprint": plan.live_fingerprint,
@@ -137,6 +137,9 @@ def _plan_core_dict(plan: Plan) -> dict[str, Any]:
         "safety": {gate.gate.value: gate_to_dict(gate) for gate in plan.safety},
         "consequences": consequences_to_dict(consequences_of(plan)),
     }
+    if plan.desired_state is not None:
+        doc["desired_state"] = plan.desired_state
+    return doc
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -264,6 +267,7 @@ class _Plan(_Strict):
     notices: list[_Notice]
     summary: _Summary
     safety: _Safety
+    desired_state: str | None = Field(default=None, min_length=1)
     # Derived from the operations, like the summary; optional so that plans saved before
     # it existed still read. When present it must match the operations.
     consequences: dict[str, Any] | None = None
@@ -346,6 +350,7 @@ def _convert(doc: _Plan) -> Plan:
             sorted(Notice(kind=n.kind, subject=n.subject, message=n.message) for n in doc.notices)
         ),
         safety=safety,
+        desired_state=doc.desired_state,
         now=doc.now,
         expired=tuple(sorted(Expiration(e.email, e.group, e.expires) for e in doc.expired)),
     )

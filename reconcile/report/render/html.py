@@ -182,7 +182,7 @@ def _cards(report: Report) -> list[str]:
         )
         out.append(
             f'<article class="card"><h3>{esc(card.name)} <span class="key">{esc(card.key)}</span>'
-            f'</h3><p class="count">{len(card.members)} members</p>{mismatches}'
+            f'</h3><p class="count">{plural(len(card.members), "member")}</p>{mismatches}'
             f"<ul>{members}</ul></article>"
         )
     out.append("</div></section>")

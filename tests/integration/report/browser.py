@@ -109,7 +109,11 @@ class Page:
 @contextmanager
 def chromium_page(binary: str, *, width: int, height: int) -> Iterator[Page]:
     """A blank page in a fresh headless Chromium, with Runtime, Log and Page events on."""
-    with tempfile.TemporaryDirectory(prefix="reconcile-chromium-") as profile:
+    # Chromium's helper processes can still write into the profile for a moment after the
+    # browser has exited, so a plain TemporaryDirectory cleanup races them under load
+    # ("Directory not empty"); the profile is removed once they are done instead.
+    profile = tempfile.mkdtemp(prefix="reconcile-chromium-")
+    try:
         process = subprocess.Popen(
             [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
              f"--window-size={width},{height}", "about:blank"],
@@ -136,6 +140,18 @@ def chromium_page(binary: str, *, width: int, height: int) -> Iterator[Page]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    finally:
+        _remove_profile(Path(profile))
+
+
+def _remove_profile(profile: Path) -> None:
+    """Remove the profile folder, retrying while Chromium's helpers finish writing to it."""
+    for _ in range(50):
+        shutil.rmtree(profile, ignore_errors=True)
+        if not profile.exists():
+            return
+        time.sleep(0.1)
+    shutil.rmtree(profile)  # still there after 5 s: fail loudly, with the reason
 
 
 def _devtools_port(profile: Path, process: subprocess.Popen[bytes]) -> int:

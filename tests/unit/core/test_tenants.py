@@ -93,6 +93,15 @@ def test_a_tenant_folder_without_tenant_yaml_is_an_error(tmp_path: Path) -> None
         discover(tmp_path)
 
 
+def test_a_root_that_is_not_a_folder_is_an_error_not_an_empty_matrix(tmp_path: Path) -> None:
+    """A mistyped ROOT must not give CI an empty matrix that silently runs nothing."""
+    with pytest.raises(TenantLayoutError, match="no such folder"):
+        discover(tmp_path / "missing")
+    result = CliRunner().invoke(app, ["tenants", str(tmp_path / "missing")])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+
+
 def test_cli_prints_the_matrix_of_the_changed_tenants(tmp_path: Path) -> None:
     changed = tmp_path / "changed.txt"
     changed.write_text("tenants/initech/access.yaml\ntenants/acme/tenant.yaml\n\n")

@@ -202,3 +202,25 @@ def test_new_tenant_keys_are_strict(tmp_path: Path) -> None:
     assert any("tenant.yaml:2:3" in m and "'protected_users'" in m for m in messages)
     assert any("tenant.yaml:4:5" in m and "'max_removals_per_group'" in m for m in messages)
     assert any("tenant.yaml:5:" in m and "100" in m for m in messages)
+
+
+def test_left_out_names_are_quoted_exactly_and_on_one_line(tmp_path: Path) -> None:
+    """The admin looks the name up in TeamViewer: runs of spaces stay as they are; a line
+    break or tab is escaped so that the comment stays one line of the YAML file."""
+    live = Live.build(
+        users=[LiveUser(id="u1", email="ann@x.test", display_name="Ann", active=True)],
+        groups=[
+            LiveGroup(id="g1", name=" Ops  Team ", member_ids=frozenset({"u1"})),
+            LiveGroup(id="g2", name="Line\nBreak\t", member_ids=frozenset({"u1"})),
+        ],
+    )
+    starter = build_starter(live=live, groups=True)
+    lines = [item.line() for item in starter.left_out_groups]
+    assert any(line.startswith("group ' Ops  Team ' (g1)") for line in lines)
+    assert any(line.startswith("group 'Line\\u000aBreak\\u0009' (g2)") for line in lines)
+    files = starter.files(live=live)
+    comment = [line for line in files["groups.yaml"].splitlines() if "(g2)" in line]
+    assert len(comment) == 1
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    load_desired(tmp_path)  # the comments keep every file valid YAML

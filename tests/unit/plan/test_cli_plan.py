@@ -122,6 +122,13 @@ def test_r7_ambiguity_blocks_the_plan_with_exit_1(repo: Path, tmp_path: Path) ->
     assert not out.exists()
 
 
+def test_one_blocking_problem_is_counted_in_the_singular(repo: Path, tmp_path: Path) -> None:
+    state = live([], [lg("g1", "Engineering"), lg("g2", "Engineering")])
+    code, _, stderr = run("plan", str(repo), "--live", str(snapshot(tmp_path, state)))
+    assert code == 1
+    assert "1 problem blocks planning; nothing was planned" in stderr
+
+
 def test_invalid_desired_state_exits_1_before_reading_live(repo: Path, tmp_path: Path) -> None:
     (repo / "users.yaml").write_text(USERS + "    nickname: Bobby\n")
     code, _, stderr = run("plan", str(repo), "--live", str(tmp_path / "missing.json"))

@@ -4,6 +4,8 @@ only up to N deactivations of the fresh plan."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reconcile.desired.model import Safety
@@ -90,6 +92,12 @@ def test_allow_deactivations_covers_the_deactivation_gates_up_to_n() -> None:
     assert caught.value.deactivations == 3
 
 
+def test_a_bound_of_one_deactivation_is_said_in_the_singular() -> None:
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=_deactivating(3), override=Override(deactivations=1))
+    assert "--allow-deactivations 1 allows at most 1 deactivation, but" in str(caught.value)
+
+
 def test_allow_deactivations_does_not_cover_other_gates() -> None:
     fresh = _big_group_loses(keep=19)  # 21 of 40 removed: 52.5 %
     with pytest.raises(UnsafePlan) as caught:
@@ -98,6 +106,19 @@ def test_allow_deactivations_does_not_cover_other_gates() -> None:
         Gate.MAX_REMOVALS_PER_GROUP,
         Gate.MAX_REMOVAL_PERCENT_PER_GROUP,
     }
+
+
+def test_advice_offers_allow_deactivations_only_when_it_would_cover_the_refusal() -> None:
+    """A per-group refusal cannot be lifted by --allow-deactivations, so the advice must not
+    suggest it; a deactivation refusal still gets the bound flag with the fresh count."""
+    groups = _big_group_loses(keep=19)
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=groups)
+    assert re.search(r"--allow-deactivations \d", caught.value.advice) is None
+    assert "override the gates for this run with --allow-mass-change" in caught.value.advice
+    with pytest.raises(UnsafePlan) as caught:
+        check_applicable(fresh=_deactivating(3))
+    assert "--allow-deactivations 3 for the deactivation gates only" in caught.value.advice
 
 
 def test_with_both_flags_the_reviewed_count_still_binds_the_deactivation_gates() -> None:

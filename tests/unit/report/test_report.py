@@ -175,6 +175,12 @@ def test_html_has_the_summary_table_cards_and_chart(tmp_path: Path) -> None:
     assert "PR #5" in page
 
 
+def test_html_group_cards_count_members_in_the_singular_and_plural() -> None:
+    page = render_html(sample())
+    assert '<p class="count">1 member</p>' in page  # ops: cy
+    assert '<p class="count">3 members</p>' in page  # eng: ann, bob, zed (live only)
+
+
 def test_markdown_escapes_names_and_lists_mismatches() -> None:
     text = render_markdown(sample())
     assert "<script>" not in text
