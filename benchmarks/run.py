@@ -15,7 +15,11 @@ writes benchmarks/out/results.json. Not a test: nothing here is run by .ci/run.
 
 Lower bounds, printed beside each figure:
 - requests: list pages (ceil(users / page) + ceil(groups / page)) + one write per changed
-  resource (+ extra chunks for group changes past the per-request operation limit);
+  resource (+ extra chunks for group changes past the per-request operation limit, at the
+  emulator's `--max-patch-operations`: the size in force once the client has learnt it).
+  The client starts at 1,000 member values per request; the group requests the emulator
+  refused for their size while it learnt the limit (413) are counted and printed apart
+  ("discovery"): the budget is the bound plus them;
 - apply time: writes / rate limit;
 - fetch time: max(ceil(pages / concurrency) x per-request latency, pages / rate limit).
   The emulator is one Python process: at a small latency its own CPU (rendering 1M
@@ -75,6 +79,7 @@ class Settings:
     page_latency_ms: float = 0.0  # extra latency of a list page, for the paged fetch
     page_size: int = 1000
     max_patch_operations: int = 1000
+    emptied_groups: int = 0  # the largest groups seeded without members (big changes)
 
 
 # --- process measurements -----------------------------------------------------------
@@ -239,6 +244,19 @@ def write_bound(result: Plan, *, limit: int) -> int:
     return writes
 
 
+def emptied_seed(seed: Path, *, count: int) -> Path:
+    """A copy of the seed whose `count` largest groups have no members live, so that the
+    apply adds each one's members back in one change: past a per-request member limit of
+    100 (the drift mix alone changes at most a few dozen members of a group)."""
+    data = json.loads(seed.read_text(encoding="utf-8"))
+    largest = sorted(data["groups"], key=lambda g: -len(g["members"]))[:count]
+    for group in largest:
+        group["members"] = []
+    out = seed.with_name(f"seed-emptied-{count}.json")
+    out.write_text(json.dumps(data), encoding="utf-8")
+    return out
+
+
 def pages(count: int, page_size: int) -> int:
     return max(1, math.ceil(count / page_size))
 
@@ -296,6 +314,8 @@ def measure_size(
     row["generate_s"] = time.perf_counter() - t0
     folder = work / f"tenant-{users}" / "desired"
     seed = work / f"tenant-{users}" / "seed.json"
+    if settings.emptied_groups:
+        seed = emptied_seed(seed, count=settings.emptied_groups)
     row["tenant"] = json.loads((work / f"tenant-{users}" / "manifest.json").read_text())
     del generated
     gc.collect()
@@ -372,6 +392,10 @@ def measure_size(
             "seconds": apply_s,
             "requests": apply_requests["total"],
             "by_status": apply_requests["by_status"],
+            # group requests refused for their size while the client learnt the limit
+            "discovery_requests": apply_requests["by_status"].get("413", 0),
+            "client_size_refusals": applied.size_refusals,
+            "learned": [learned.message for learned in applied.limits],
             "client_requests": applied.requests,
             "failed": len(applied.failed),
             "skipped": len(applied.skipped),
@@ -417,12 +441,21 @@ def _ratio(measured: float, bound: float) -> str:
     return f"{measured / bound:.2f}x" if bound > 0 else "n/a"
 
 
+def _discovery(row: dict[str, Any]) -> str:
+    """The requests refused while the member limit was learnt, and the ratio without them."""
+    found = row["apply"].get("discovery_requests", 0)
+    rest = row["requests_total"] - found
+    return f"{found} discovery; without: {rest:,} / {row['requests_bound']:,} = " + _ratio(
+        rest, row["requests_bound"]
+    )
+
+
 def table(rows: list[dict[str, Any]], settings: Settings) -> str:
     head = (
         "| users / groups / memberships | load + validate | fetch requests (pages) | "
         "live fetch: time (bound) | live fetch, slow pages: time (bound) | "
         "plan: time, peak RSS | apply requests (writes) | apply: time (writes / rate) | "
-        "all requests / bound | re-plan | event-by-event: requests, time | "
+        "all requests / bound (+ discovery) | re-plan | event-by-event: requests, time | "
         "reconcile vs event-by-event |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -461,15 +494,22 @@ def table(rows: list[dict[str, Any]], settings: Settings) -> str:
             f"{_ratio(a['seconds'], a['seconds_bound'])}) "
             f"| {r['requests_total']:,} / {r['requests_bound']:,} = "
             f"{_ratio(r['requests_total'], r['requests_bound'])} "
+            f"({_discovery(r)}) "
             f"| {r['replan']['operations']} ops "
             f"| {base_cell} | {versus} |"
         )
     rate = f"{settings.rate_limit:g} req/s" if settings.rate_limit else "none"
+    for r in rows:
+        for message in r["apply"].get("learned", []):
+            lines.append("")
+            users = r["tenant"]["desired"]["users"]
+            lines.append(f"{users:,} users, learnt during the apply: {message}")
     lines.append("")
     lines.append(
         f"Emulator: latency {settings.latency_ms:g} ms per request (slow pages: "
         f"+{settings.page_latency_ms:g} ms per list page), rate limit {rate} "
-        f"(burst {settings.rate_limit_burst}), pages of {settings.page_size}; fetch "
+        f"(burst {settings.rate_limit_burst}), pages of {settings.page_size}, at most "
+        f"{settings.max_patch_operations} member values per group request; fetch "
         f"concurrency {settings.fetch_concurrency}, apply concurrency "
         f"{settings.apply_concurrency}."
     )
@@ -507,6 +547,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fetch-concurrency", type=int, default=8)
     parser.add_argument("--apply-concurrency", type=int, default=16)
     parser.add_argument("--plan-repeat", type=int, default=3, help="plan N times, report best")
+    parser.add_argument(
+        "--max-patch-operations",
+        type=int,
+        default=1000,
+        help="the emulator's member values per group request (the client is not told)",
+    )
+    parser.add_argument(
+        "--emptied-groups",
+        type=int,
+        default=0,
+        help="seed the N largest groups without members: N group changes past 100 members",
+    )
     parser.add_argument("--drift", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=20_240_601)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
@@ -523,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         page_latency_ms=args.page_latency_ms,
         fetch_concurrency=args.fetch_concurrency,
         apply_concurrency=args.apply_concurrency,
+        max_patch_operations=args.max_patch_operations,
+        emptied_groups=args.emptied_groups,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -23,7 +23,7 @@ from typing import assert_never
 
 from reconcile.audit import AuditEvent, AuditLog, EventType
 from reconcile.errors import ReconcileError
-from reconcile.live.client import RequestRecord, ScimClient
+from reconcile.live.client import LearnedLimit, RequestRecord, ScimClient
 from reconcile.plan.model import (
     PHASES,
     CreateGroup,
@@ -61,6 +61,10 @@ class Outcome:
 class ApplyResult:
     outcomes: tuple[Outcome, ...]
     requests: int  # HTTP requests sent, retries included
+    # Member limits the service taught this run (each one refused group request), and
+    # how many group requests were refused for their size in all (member_limits.py).
+    limits: tuple[LearnedLimit, ...] = ()
+    size_refusals: int = 0
 
     def with_status(self, status: Status) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.status is status)
@@ -92,6 +96,7 @@ class _RunState:
     created_ids: dict[str, str] = field(default_factory=dict)  # email key -> new id
     failed_users: dict[str, str] = field(default_factory=dict)  # email key -> why
     requests: int = 0
+    limits_reported: int = 0  # client.learned_limits already written to the audit log
 
 
 async def apply_plan(
@@ -115,7 +120,8 @@ async def apply_plan(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     plan = checked.plan
-    run = _RunState()
+    run = _RunState(limits_reported=len(client.learned_limits))
+    first_limit, refusals_before = run.limits_reported, client.size_refusals
     slots = asyncio.Semaphore(concurrency)
     outcomes: list[Outcome] = []
 
@@ -126,8 +132,13 @@ async def apply_plan(
                 outcome = await _execute(op, client=client, run=run, sso=sso_customer_id)
                 duration = time.monotonic() - started
             run.requests += len(records)
+            learned = client.learned_limits[run.limits_reported :]
+            run.limits_reported = len(client.learned_limits)
             if audit is not None:
-                for event in _audit_events(outcome, records, duration):
+                note = "; ".join(
+                    f"{x.message} ({x.method} {x.path} answered {x.status})" for x in learned
+                )
+                for event in _audit_events(outcome, records, duration, note=note or None):
                     audit.write(event)
             if on_outcome is not None:
                 on_outcome(outcome)
@@ -138,7 +149,12 @@ async def apply_plan(
         if ops:
             # gather keeps the plan's order in the result whatever the completion order.
             outcomes.extend(await asyncio.gather(*(one(op) for op in ops)))
-    return ApplyResult(outcomes=tuple(outcomes), requests=run.requests)
+    return ApplyResult(
+        outcomes=tuple(outcomes),
+        requests=run.requests,
+        limits=tuple(client.learned_limits[first_limit:]),
+        size_refusals=client.size_refusals - refusals_before,
+    )
 
 
 async def _execute(
@@ -266,9 +282,10 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _audit_events(
-    outcome: Outcome, records: list[RequestRecord], duration: float
+    outcome: Outcome, records: list[RequestRecord], duration: float, *, note: str | None = None
 ) -> list[AuditEvent]:
-    """One event for the operation (its last write request), plus one per R17 look-up."""
+    """One event for the operation (its last write request), plus one per R17 look-up;
+    `note` (a member limit learnt during it) goes on the operation's event."""
     op = outcome.operation
     writes = [r for r in records if r.method in _WRITES]
     main = writes[-1] if writes else (records[-1] if records else None)
@@ -300,6 +317,7 @@ def _audit_events(
             status=main.status if main else None,
             duration_ms=duration * 1000,
             error=outcome.message if outcome.status is not Status.DONE else None,
+            note=note,
         )
     )
     return events

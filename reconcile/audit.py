@@ -44,6 +44,9 @@ class AuditEvent:
     status: int | None  # None when no answer arrived
     duration_ms: float
     error: str | None = None
+    # What the run learnt during the operation (a member limit the service showed with a
+    # refusal, reconcile/live/member_limits.py); absent from the line when None.
+    note: str | None = None
 
 
 def new_run_id() -> str:
@@ -84,6 +87,8 @@ class AuditLog:
             "event_type": str(event.event_type),
             "duration_ms": round(event.duration_ms, 1),
         }
+        if event.note is None:
+            del record["note"]  # lines of operations keep the keys they always had
         # One write call per line so a kill cannot interleave half a record.
         self._file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
         self._file.flush()

@@ -85,6 +85,15 @@ def apply(
     concurrency: int = typer.Option(
         8, "--concurrency", min=1, max=64, help="Operations in flight inside one phase."
     ),
+    max_members_per_request: int | None = typer.Option(
+        None,
+        "--max-members-per-request",
+        min=1,
+        metavar="N",
+        help="Member values one group request carries at most [default: "
+        "tenant.service.max_members_per_request, else 1000]. A request the service refuses "
+        "for its size is split and sent again either way, and the smaller size kept.",
+    ),
     audit_log: Path = typer.Option(
         DEFAULT_AUDIT_LOG, "--audit-log", dir_okay=False, help="Append audit events here."
     ),
@@ -115,6 +124,9 @@ def apply(
                 auto_approve=auto_approve,
                 override=Override(all_gates=allow_mass_change, deactivations=allow_deactivations),
                 concurrency=concurrency,
+                # the command line over the file (either sets it up front)
+                max_members=max_members_per_request
+                or desired.tenant.service.max_members_per_request,
                 audit_log=audit_log,
                 now=at,
                 expired_only=expired_only,
@@ -135,6 +147,7 @@ async def _run(
     auto_approve: bool,
     override: Override,
     concurrency: int,
+    max_members: int | None,
     audit_log: Path,
     now: datetime,
     expired_only: bool,
@@ -146,6 +159,7 @@ async def _run(
         rate_limit_rps=rate_limit,
         rate_limit_burst=rate_limit_burst,
         max_concurrency=concurrency,
+        max_members_per_request=max_members,
     ) as client:
         with fetching(client.label):
             live = await fetch_desired_for(client, desired)
@@ -254,9 +268,23 @@ def _report(result: ApplyResult, *, audit_log: Path, run_id: str) -> ExitCode:
                 markup=False,
                 highlight=False,
             )
+    for learned in result.limits:
+        stderr.print(
+            f"note: {learned.message} ({learned.method} {learned.path} answered "
+            f"{learned.status}); set tenant.service.max_members_per_request or "
+            "--max-members-per-request to send that size from the start",
+            markup=False,
+            highlight=False,
+        )
+    refused = (
+        f", {result.size_refusals} of them refused for their size and sent again smaller "
+        f"({'; '.join(learned.message for learned in result.limits)})"
+        if result.size_refusals
+        else ""
+    )
     stdout.print(
         f"Apply finished: {done} done, {failed} failed, {skipped} skipped, "
-        f"{result.requests} requests (run {run_id}, audit log {audit_log}).",
+        f"{result.requests} requests{refused} (run {run_id}, audit log {audit_log}).",
         markup=False,
         highlight=False,
     )

@@ -32,7 +32,7 @@ from reconcile.cli.common import fail, stderr
 from reconcile.cli.progress import fetching
 from reconcile.desired.model import Desired
 from reconcile.errors import ReconcileError
-from reconcile.live.client import ScimClient
+from reconcile.live.client import PatchLimits, ScimClient
 from reconcile.live.discovery import ServiceFacts, discover
 from reconcile.live.errors import ConfigurationError
 from reconcile.live.fetch import fetch_live
@@ -165,8 +165,14 @@ async def open_client(
     rate_limit_rps: float | None = None,
     rate_limit_burst: int = 1,
     max_concurrency: int = 8,
+    max_members_per_request: int | None = None,
 ) -> AsyncIterator[ScimClient]:
     """An open ScimClient for the resolved target (its `.label` names it for humans)."""
+    limits = (
+        PatchLimits()
+        if max_members_per_request is None
+        else PatchLimits(max_operations=max_members_per_request)
+    )
     if is_embedded(target):
         from reconcile.emulator.embedded import open_embedded  # only when it is used
 
@@ -180,6 +186,7 @@ async def open_client(
             rate_limit_rps=rate_limit_rps,
             rate_limit_burst=rate_limit_burst,
             max_concurrency=max_concurrency,
+            patch_limits=limits,
             allow_http=True,  # in-process: the requests never leave this process
             label=f"{EMBEDDED} ({embedded.db_path})",
         )
@@ -192,6 +199,7 @@ async def open_client(
             rate_limit_rps=rate_limit_rps,
             rate_limit_burst=rate_limit_burst,
             max_concurrency=max_concurrency,
+            patch_limits=limits,
             network=NetworkSettings(ca_bundle=state.ca_bundle),
         )
     async with client:

@@ -64,6 +64,15 @@ class Safety:
 
 
 @dataclass(frozen=True, slots=True)
+class Service:
+    """What the engine knows up front about the SCIM service (not part of any plan)."""
+
+    # Member values one group request carries at most; None: the client's default. A
+    # smaller limit the service shows (a 413) is learnt during the run either way.
+    max_members_per_request: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Tenant:
     sso_customer_id: str | None = None
     manage_groups: bool = True
@@ -72,6 +81,7 @@ class Tenant:
     safety: Safety = field(default_factory=Safety)
     expiry_warning_days: int = 7  # R24: plans announce expiries this many days ahead
     protected_users: frozenset[str] = frozenset()  # R23: e-mail keys never deactivated
+    service: Service = field(default_factory=Service)
     # Where each tenant key was set (key name -> location), for messages that cite it.
     locations: Mapping[str, Location] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False

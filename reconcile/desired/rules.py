@@ -24,6 +24,7 @@ from reconcile.desired.model import (
     GroupState,
     Location,
     Safety,
+    Service,
     Tenant,
     UnmanagedUsers,
 )
@@ -160,6 +161,7 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
         values[entry.name] = entry
     settings: dict[str, Any] = {name: entry.value for name, entry in values.items()}
     safety = settings.get("safety")
+    service = settings.get("service")
     sso = settings.get("sso_customer_id")
     return Tenant(
         sso_customer_id=_clean(sso) if isinstance(sso, str) else None,
@@ -179,6 +181,11 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
             else Safety()
         ),
         protected_users=frozenset(email_key(e) for e in settings.get("protected_users") or ()),
+        service=(
+            Service(max_members_per_request=service.max_members_per_request)
+            if service is not None
+            else Service()
+        ),
         locations=MappingProxyType({name: entry.location for name, entry in values.items()}),
     )
 

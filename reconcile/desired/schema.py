@@ -159,6 +159,18 @@ class SafetySchema(_Strict):
     )
 
 
+class ServiceSchema(_Strict):
+    """What reconcile should know up front about the SCIM service."""
+
+    max_members_per_request: int | None = Field(
+        None,
+        ge=1,
+        description="Most member values one group request carries (a create's initial "
+        "members, a PATCH's adds and removals); default 1000. A request the service refuses "
+        "for its size is split and sent again anyway; this saves the refused requests.",
+    )
+
+
 class TenantSchema(_Strict):
     """The TeamViewer company as a whole. Keys may be split across files, each set once."""
 
@@ -181,6 +193,7 @@ class TenantSchema(_Strict):
     expiry_warning_days: int = Field(
         7, ge=0, description="Plans warn about expiries (R24) this many days ahead."
     )
+    service: ServiceSchema = Field(default_factory=ServiceSchema)
 
 
 class UserSchema(_Strict):

@@ -14,13 +14,15 @@ says what each operation is for and which profile shape it takes.
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Generator, Iterable
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar
 
 import httpx
 
@@ -32,9 +34,11 @@ from reconcile.live.errors import (
     ConfigurationError,
     Conflict,
     ForeignAccountConflict,
+    ScimError,
 )
 from reconcile.live.gate import PriorityGate
 from reconcile.live.httpclient import Timeouts, check_token
+from reconcile.live.member_limits import LearnedLimit, next_size
 from reconcile.live.model import LiveGroup, LiveUser
 from reconcile.live.network import NetworkSettings
 from reconcile.live.profiles import Profile
@@ -44,11 +48,14 @@ from reconcile.live.requests import (
     eq_filter,
     group_create,
     group_patches,
+    patch_cost,
+    split_patch,
     user_create,
     user_update,
     user_update_by_name_parts,
 )
 from reconcile.live.resources import (
+    GROUP_PATCH,
     GROUPS,
     USERS,
     Fallbacks,
@@ -56,7 +63,6 @@ from reconcile.live.resources import (
     create_then_settle,
     list_all,
     patch_group_by_value,
-    send_group_patches,
     send_user_update,
     unstored_members,
 )
@@ -65,9 +71,18 @@ from reconcile.live.secret import Secret
 from reconcile.live.session import Session
 from reconcile.live.target import check_base_url, label_of
 
-__all__ = ["DEFAULT_PAGE_SIZE", "PatchLimits", "RequestRecord", "ScimClient", "Timeouts"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "LearnedLimit",
+    "PatchLimits",
+    "RequestRecord",
+    "ScimClient",
+    "Timeouts",
+]
 
 DEFAULT_PAGE_SIZE: Final = 1000
+
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,7 +92,8 @@ class PatchLimits:
     `max_operations` counts every member value as one operation (an `add` of 50 ids
     costs 50), as TeamViewer's limit is documented and emulated; a rename costs 1. A
     created group carries at most that many initial members, the rest follow in PATCHes.
-    The client reads it at each group request (`ScimClient.patch_limits`), never earlier.
+    The client reads it at each group request (`ScimClient.patch_limits`), never earlier,
+    and lowers it there when the service refuses a request for its size (member_limits.py).
     """
 
     max_operations: int = 1000
@@ -123,8 +139,16 @@ class ScimClient:
         # for rfc7644 (until then: a standard service without the SSO extension).
         self.facts = TEAMVIEWER_FACTS if self.profile is Profile.TEAMVIEWER else STANDARD_FACTS
         self._fallbacks = Fallbacks(enabled=self.profile.traits.not_implemented_fallbacks)
-        # The one place the member chunk size of group requests is held; read per request.
+        # The one place the member chunk size of group requests is held; read per request,
+        # lowered when the service refuses a request for its size (see _sized).
         self.patch_limits = patch_limits
+        self.learned_limits: list[LearnedLimit] = []  # each size learnt, in order
+        self.size_refusals = 0  # group requests refused for their size (the discovery cost)
+        # The largest member count the service accepted so far. A request carrying more
+        # goes alone (under the lock), so that concurrent operations never send several
+        # requests of a size the service is about to refuse: one refusal per size learnt.
+        self._proven = 0
+        self._probe = asyncio.Lock()
         self._session = Session(
             base_url=url,
             token=check_token(token),
@@ -327,12 +351,11 @@ class ScimClient:
     async def create_group(self, *, name: str, member_ids: Iterable[str] = ()) -> str:
         """Create a group with its initial members (R18); the new id.
 
-        Members past the per-operation limit are added by a follow-up PATCH. A create
-        whose answer is lost is settled by looking the group up by name before re-sending.
+        Members past the per-request limit are added by a follow-up PATCH; a create
+        refused for its size (nothing created) is sent again with fewer. A create whose
+        answer is lost is settled by looking the group up by name before re-sending.
         """
-        body, rest = group_create(
-            name=name, member_ids=member_ids, max_operations=self.patch_limits.max_operations
-        )
+        members = sorted(set(member_ids))
 
         async def find(exhaustive: bool) -> str | None:
             found = await self.find_groups_by_name(name=name)
@@ -344,9 +367,25 @@ class ScimClient:
             not_found="no such group was found and",
             look_up_failed="run plan again",
         )
-        created = await create_then_settle(
-            self._session, endpoint=GROUPS.endpoint, body=body, settlement=settlement
-        )
+        while True:
+            body, rest = group_create(
+                name=name, member_ids=members, max_operations=self.patch_limits.max_operations
+            )
+            sized = await self._sized(
+                len(body.members),
+                partial(
+                    create_then_settle,
+                    self._session,
+                    endpoint=GROUPS.endpoint,
+                    body=body,
+                    settlement=settlement,
+                ),
+                method="POST",
+                path=f"/{GROUPS.endpoint}",
+            )
+            if sized is not None:
+                break
+        (created,) = sized
         if self._fallbacks.enabled:  # members a create dropped follow in the PATCH
             rest = unstored_members(self._session, created, sent=body.members) + rest
         if rest:
@@ -361,31 +400,87 @@ class ScimClient:
         add_ids: Iterable[str] = (),
         remove_ids: Iterable[str] = (),
     ) -> int:
-        """Rename and change members in one PATCH (more only past the limits); the count.
+        """Rename and change members in one PATCH (more only past the limits); the count
+        of requests that changed the group.
 
-        A change that the service answered 501 to (rfc7644) is sent in the other form,
-        at once for the rest of the run (see resources.patch_group_by_value)."""
+        A request refused for its size is split to the size learnt and sent again
+        (member_limits.py); the ones already accepted are never sent again. A change
+        whose first request the service answered 501 to (rfc7644) is sent in the other
+        form, at once for the rest of the run (see resources.patch_group_by_value)."""
         add_ids, remove_ids = list(add_ids), list(remove_ids)
-        limit = self.patch_limits.max_operations
         requests = group_patches(
-            rename=rename, add_ids=add_ids, remove_ids=remove_ids, max_operations=limit
+            rename=rename,
+            add_ids=add_ids,
+            remove_ids=remove_ids,
+            max_operations=self.patch_limits.max_operations,
         )
         if not requests:
             return 0
         self.facts.check_patch(label=self.label)
         path = f"/Groups/{group_id}"
-        by_value = partial(  # the other form, for rfc7644 after a 501
-            patch_group_by_value,
-            self._session,
-            path=path,
-            rename=rename,
-            add_ids=add_ids,
-            remove_ids=remove_ids,
-            max_operations=limit,
-        )
-        return await send_group_patches(
-            self._session, requests, path=path, fallbacks=self._fallbacks, other=by_value
-        )
+
+        async def by_value() -> int:  # the other form, for rfc7644 after a 501
+            return await patch_group_by_value(
+                self._session,
+                path=path,
+                rename=rename,
+                add_ids=add_ids,
+                remove_ids=remove_ids,
+                max_operations=self.patch_limits.max_operations,
+            )
+
+        if self._fallbacks.known(GROUP_PATCH):
+            return await by_value()
+        queue, sent = deque(requests), 0
+        while queue:
+            request = queue.popleft()
+            limit = self.patch_limits.max_operations
+            if patch_cost(request) > limit:  # built before a smaller size was learnt
+                queue.extendleft(reversed(split_patch(request, max_operations=limit)))
+                continue
+            try:
+                done = await self._sized(
+                    patch_cost(request),
+                    partial(self._session.send, "PATCH", path, body=request),
+                    method="PATCH",
+                    path=path,
+                )
+            except ScimError as exc:
+                # Nothing of a refused request was applied (RFC 7644 3.5.2: all or none);
+                # before the first success nothing of the change was.
+                if sent or not self._fallbacks.learn(GROUP_PATCH, exc):
+                    raise
+                return await by_value()
+            if done is None:
+                queue.appendleft(request)  # re-cut to the size now in force
+            else:
+                sent += 1
+        return sent
+
+    async def _sized(
+        self, cost: int, send: Callable[[], Awaitable[_R]], *, method: str, path: str
+    ) -> tuple[_R] | None:
+        """Send a group request carrying `cost` member values: (its result,), or None
+        when it must be cut to the size in force first (which its refusal may just have
+        lowered). A request larger than any accepted so far goes alone."""
+        async with AsyncExitStack() as stack:
+            if cost > self._proven:
+                await stack.enter_async_context(self._probe)
+            if cost > self.patch_limits.max_operations:
+                return None  # lowered while this one waited
+            try:
+                result = await send()
+            except ScimError as exc:
+                learned = next_size(exc, refused=cost, method=method, path=path)
+                if learned is None:
+                    raise
+                self.size_refusals += 1
+                if learned.size < self.patch_limits.max_operations:
+                    self.patch_limits = PatchLimits(max_operations=learned.size)
+                    self.learned_limits.append(learned)
+                return None
+            self._proven = max(self._proven, cost)
+            return (result,)
 
     async def delete_group(self, *, group_id: str) -> None:
         """Delete a group; a 404 after a lost answer means the first attempt worked."""

@@ -67,6 +67,9 @@ class ScimError(LiveError):
         self.scim_type = scim_type
         self.detail = detail
         self.hint = hint
+        # Set by the session: an earlier attempt of the same request may have reached the
+        # service (its answer was lost), so this answer does not prove nothing changed.
+        self.maybe_applied = False
         super().__init__(self._message())
 
     def _message(self) -> str:

@@ -1,8 +1,10 @@
 """Read the complete live state from a SCIM service: every user, every group, every member.
 
 Completeness first: a listing that moved while it was read (ids on two pages,
-`totalResults` changing, a short page before the end, a member that is no listed user)
+`totalResults` shrinking, a short page before the end, a member that is no listed user)
 is read once more from scratch; inconsistent twice, it fails with IncompleteListingError.
+A listing that only grew (new users after every page read: creation order) is read to
+its new end instead (see listing.py).
 Speed right after: users and groups are listed at the same time, and each listing
 requests its remaining pages concurrently, as few as the service's page size allows.
 """

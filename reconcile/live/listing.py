@@ -5,6 +5,15 @@ The first page reveals `totalResults` and the service's real page size (it may c
 in flight). The echoed `startIndex` is ignored: TeamViewer answers 0, so the position of
 every page is the one we asked for. Any sign that the listing moved underneath us raises
 `IncompleteListingError`; the caller decides whether to re-read (see `fetch.py`).
+
+A listing that only grew while it was read is not a moved one. TeamViewer never deletes
+users and lists in creation order, so a user created during the read lands after every
+position already requested: pages report a larger `totalResults`, and the extra tail is
+read at the end. That order is checked, not trusted: a page whose total shrank, whose
+length does not fit its own total, or that repeats an id already listed (an insertion
+before it pushed an item across a page boundary; the tail starting with an item already
+seen) still raises. A listing that keeps outgrowing its reads (more new pages than it
+first announced) is refused too.
 """
 
 from __future__ import annotations
@@ -40,6 +49,10 @@ PARSE_CHUNK = 100
 # an out-of-memory crash. 10,000 pages is 10 million resources at TeamViewer's page
 # size, and still 100,000 users from a service that caps pages at 10.
 MAX_PAGES = 10_000
+
+# The tail of a growing listing is requested with one page more than its known end: the
+# tenant keeps growing during that round trip, and the spare page usually catches it.
+TAIL_HEADROOM_PAGES = 1
 
 
 async def gather_all(coros: Sequence[Awaitable[T]]) -> list[T]:
@@ -138,11 +151,12 @@ class Listing(Generic[T]):
         self._gate = gate or PriorityGate(1_000_000)
         self._backlog = 0  # pages received and not yet parsed (the first page aside)
         self._seen: set[str] = set()  # ids listed so far
+        self._top = 0  # the largest totalResults any page reported
         self._shape: asyncio.Future[_Shape] | None = None
 
     async def read(self, *, speculate: int = 0) -> list[T]:
         """Every resource, or an error: never a partial picture."""
-        self._backlog, self._seen = 0, set()
+        self._backlog, self._seen, self._top = 0, set(), 0
         self._shape = asyncio.get_running_loop().create_future()
         size = self.page_size
         early = {
@@ -168,6 +182,7 @@ class Listing(Generic[T]):
             for page in await gather_all(tasks):
                 assert page is not None  # every one of these starts is due
                 pages.append(page)
+            pages.extend(await self._read_tail(shape, covered=sum(map(len, pages))))
         finally:
             # Speculative pages that were not needed, or every page after a failure (the
             # first page's own checks included): never leave a request running.
@@ -180,10 +195,11 @@ class Listing(Generic[T]):
     def _check(self, page: ListResponse, *, start: int, shape: _Shape | None) -> None:
         """Every consistency check of the listing: raise IncompleteListingError when
         `page` shows that the listing moved while it was read. `shape` is None for the
-        first page, whose own totalResults sets it."""
+        first page, whose own totalResults sets it. A larger total is growth (checked at
+        the end, see `_read_tail`); each page's length must fit its own total."""
         items = page.resources
+        total = page.total_results
         if shape is None:
-            total = page.total_results
             if len(items) > total:
                 raise self._moved(
                     f"the first page holds {len(items)} items but totalResults is {total}"
@@ -191,18 +207,18 @@ class Listing(Generic[T]):
             if not items and total:
                 raise self._moved(f"the first page is empty but totalResults is {total}")
         else:
-            if page.total_results != shape.total:
+            if total < shape.total:
                 raise self._moved(
-                    f"totalResults went from {shape.total} to {page.total_results} "
-                    f"(page at startIndex {start})"
+                    f"totalResults went from {shape.total} to {total} (page at startIndex {start})"
                 )
-            expected = min(shape.size, shape.total - start + 1)
+            expected = max(0, min(shape.size, total - start + 1))
             if len(items) != expected:
                 adjective = "short" if len(items) < expected else "long"
                 raise self._moved(
                     f"a {adjective} page at startIndex {start}: {len(items)} items "
                     f"where {expected} were due"
                 )
+        self._top = max(self._top, total)
         for item in items:
             ident = item.get("id")
             if not isinstance(ident, str) or not ident:
@@ -211,6 +227,45 @@ class Listing(Generic[T]):
             if ident in self._seen:
                 raise self._moved(f"id {ident} appears on two pages")
             self._seen.add(ident)
+
+    async def _read_tail(self, shape: _Shape, *, covered: int) -> list[list[T]]:
+        """The items past `covered` of a listing that grew while it was read, or [].
+
+        Each round requests the pages from `covered + 1` to the largest total seen (and
+        a spare one). Under creation order they hold only resources created during the
+        read; an item already listed (an insertion further up pushed it down) or a page
+        that does not fit its own total is a moved listing (see `_check`). The rounds
+        may request at most as many pages as the first page announced: a listing that
+        outgrows that is refused rather than chased.
+        """
+        pages: list[list[T]] = []
+        budget = 1 + len(shape.due)
+        while self._top > covered:
+            starts = list(range(covered + 1, self._top + 1, shape.size))
+            if len(starts) > budget:
+                raise self._moved(
+                    f"totalResults went from {shape.total} to {self._top} while it was read "
+                    "and kept growing faster than its new pages could be read"
+                )
+            spare = min(TAIL_HEADROOM_PAGES, budget - len(starts))
+            starts += [starts[-1] + shape.size * (i + 1) for i in range(spare)]
+            budget -= len(starts)
+            received = await gather_all(
+                [self._receive(s, shape.size, priority=s / self._top) for s in starts]
+            )
+            for start, answer in zip(starts, received, strict=True):
+                if start != covered + 1:
+                    break  # past a page that ended the listing at its time: next round
+                page = answer.decode()
+                if page.total_results < covered:  # an item already listed is gone
+                    raise self._moved(
+                        f"totalResults went from {self._top} to {page.total_results} "
+                        f"(page at startIndex {start})"
+                    )
+                self._check(page, start=start, shape=shape)
+                pages.append(await self._parse_chunked(page.resources))
+                covered += len(page.resources)
+        return pages
 
     def _moved(self, reason: str) -> IncompleteListingError:
         return IncompleteListingError(

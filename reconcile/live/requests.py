@@ -193,3 +193,39 @@ def group_patches_by_value(
 def group_replace(*, name: str, member_ids: Iterable[str]) -> GroupCreate:
     """A PUT body for a group renamed with its members as they are (sorted, unique)."""
     return GroupCreate(display_name=name, members=_member_refs(sorted(set(member_ids))))
+
+
+def patch_cost(request: PatchRequest) -> int:
+    """Member values (and renames) one PATCH carries, as `group_patches` counts them."""
+    cost = 0
+    for op in request.operations:
+        cost += len(op.value) if isinstance(op.value, list) else 1
+    return cost
+
+
+def split_patch(request: PatchRequest, *, max_operations: int) -> list[PatchRequest]:
+    """One group PATCH re-cut into requests of at most `max_operations` (order kept:
+    rename, adds, removals, as `group_patches` builds them)."""
+    rename: str | None = None
+    adds: list[str] = []
+    removes: list[str] = []
+    by_value: list[str] = []  # `remove` on `members` with a value list (see below)
+    for op in request.operations:
+        if op.op == "replace" and op.path == "displayName" and isinstance(op.value, str):
+            rename = op.value
+        elif op.op == "add" and isinstance(op.value, list):
+            adds.extend(ref.value for ref in op.value if isinstance(ref, MemberRef))
+        elif op.op == "remove" and op.path and op.path.startswith("members[value eq "):
+            removes.append(json.loads(op.path[len("members[value eq ") : -1]))
+        elif op.op == "remove" and op.path == "members" and isinstance(op.value, list):
+            by_value.extend(ref.value for ref in op.value if isinstance(ref, MemberRef))
+        else:
+            raise ValueError(f"cannot split the PATCH operation {op.op} {op.path}")
+    parts = group_patches(
+        rename=rename, add_ids=adds, remove_ids=removes, max_operations=max_operations
+    )
+    if by_value:  # the form a service answered 501 to the filtered one with stays
+        parts += group_patches_by_value(
+            add_ids=(), remove_ids=by_value, max_operations=max_operations
+        )
+    return parts

@@ -224,31 +224,6 @@ async def send_user_update(
         await session.send("PATCH", path, body=other)
 
 
-async def send_group_patches(
-    session: Session,
-    requests: list[PatchRequest],
-    *,
-    path: str,
-    fallbacks: Fallbacks,
-    other: Callable[[], Awaitable[int]],
-) -> int:
-    """A group change's PATCHes in order; the count sent. After a 501 to the first one,
-    or once the run has seen one, `other` sends the change instead (see Fallbacks)."""
-    if fallbacks.known(GROUP_PATCH):
-        return await other()
-    try:
-        await session.send("PATCH", path, body=requests[0])
-    except ScimError as exc:
-        # Nothing of a refused request was applied (RFC 7644 3.5.2: all or none), and the
-        # first request is the only one that can hold a rename.
-        if not fallbacks.learn(GROUP_PATCH, exc):
-            raise
-        return await other()
-    for request in requests[1:]:
-        await session.send("PATCH", path, body=request)
-    return len(requests)
-
-
 async def patch_group_by_value(
     session: Session,
     *,

@@ -303,6 +303,7 @@ class Session:
                 method=call.method, path=call.shown, label=self.label, response=response
             )
         error = scim_error(method=call.method, path=call.shown, response=response)
+        error.maybe_applied = call.maybe_applied
         if status == 429:
             # Not processed: safe to re-send even a create, once the window is over.
             self.limiter.on_rate_limited()

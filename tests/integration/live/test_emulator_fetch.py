@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from reconcile.live.client import ScimClient
@@ -123,7 +124,11 @@ def test_the_client_rate_limit_keeps_under_the_service_limit(emu: Emu) -> None:
     assert elapsed >= 19 / 15.0  # the bucket really spaced them
 
 
-def test_a_listing_that_moves_is_read_again_and_comes_out_complete(emu: Emu) -> None:
+def test_a_listing_that_moves_is_read_again_and_comes_out_complete(
+    emu_factory: Callable[..., Emu],
+) -> None:
+    # Listed by name: a newcomer named "Aaron" enters before every page already read.
+    emu = emu_factory(list_order="name")
     seed_tenant(emu, users=50, groups=0)
     emu.set_faults(slow_page_ms=600)  # each page answer is computed, then held 0.6 s
     emu.clear_requests()
@@ -132,7 +137,7 @@ def test_a_listing_that_moves_is_read_again_and_comes_out_complete(emu: Emu) -> 
         async def add_later() -> None:
             await asyncio.sleep(0.3)  # after page 1 was computed, before pages 2..5 arrive
             await asyncio.to_thread(
-                emu.seed, users=[{"userName": "late@example.test", "displayName": "Late"}]
+                emu.seed, users=[{"userName": "late@example.test", "displayName": "Aaron Late"}]
             )
 
         adder = asyncio.create_task(add_later())
@@ -148,7 +153,10 @@ def test_a_listing_that_moves_is_read_again_and_comes_out_complete(emu: Emu) -> 
     assert emu.requests()["counts"]["GET /scim/v2/Users"] == 11
 
 
-def test_a_listing_that_keeps_moving_fails_instead_of_planning_from_half(emu: Emu) -> None:
+def test_a_listing_that_keeps_moving_fails_instead_of_planning_from_half(
+    emu_factory: Callable[..., Emu],
+) -> None:
+    emu = emu_factory(list_order="name")  # every newcomer ("A ...") lists first
     seed_tenant(emu, users=30, groups=0)
     emu.set_faults(slow_page_ms=200)
 
@@ -160,7 +168,7 @@ def test_a_listing_that_keeps_moving_fails_instead_of_planning_from_half(emu: Em
             while not stop.is_set():
                 n += 1
                 await asyncio.to_thread(
-                    emu.seed, users=[{"userName": f"c{n}@example.test", "displayName": "C"}]
+                    emu.seed, users=[{"userName": f"c{n}@example.test", "displayName": f"A {n}"}]
                 )
                 await asyncio.sleep(0.05)
 
@@ -174,6 +182,67 @@ def test_a_listing_that_keeps_moving_fails_instead_of_planning_from_half(emu: Em
     with pytest.raises(IncompleteListingError, match="read twice"):
         run(emu.base_url, fetch_during_churn, page_size=10)
     emu.set_faults(slow_page_ms=0)
+
+
+def test_a_tenant_growing_during_the_read_is_read_to_its_new_end_not_again(emu: Emu) -> None:
+    """Creation order (the emulator's default, like TeamViewer): users added every 40 ms
+    while the pages are read land after every page already requested. The read is not
+    refused and not repeated: it holds every user that existed before it started."""
+    seed_tenant(emu, users=50, groups=2)
+    before = {u["userName"] for u in emu.state()["users"]}
+    emu.set_faults(slow_page_ms=300)
+    emu.clear_requests()
+
+    async def fetch_during_hiring(client: ScimClient) -> Live:
+        stop = asyncio.Event()
+
+        async def hire() -> None:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                user = {"userName": f"hire{n}@example.test", "displayName": "Hire"}
+                await asyncio.to_thread(emu.seed, users=[user])
+                await asyncio.sleep(0.04)
+
+        task = asyncio.create_task(hire())
+        try:
+            return await fetch_live(client)
+        finally:
+            stop.set()
+            await task
+
+    live = run(emu.base_url, fetch_during_hiring, page_size=10)
+    emu.set_faults(slow_page_ms=0)
+    assert before <= set(live.users_by_email)
+    assert len(live.users) > 50  # some of the new hires were read in the tail
+    user_pages = emu.requests()["counts"]["GET /scim/v2/Users"]
+    assert user_pages < 2 * 5, user_pages  # read once: 5 pages and a short tail, no re-read
+
+
+def test_a_group_deleted_mid_read_makes_the_listing_read_again(emu: Emu) -> None:
+    seed_tenant(emu, users=20, groups=25)
+    gone = emu.state()["groups"][0]["id"]
+    emu.set_faults(slow_page_ms=600)
+    emu.clear_requests()
+
+    async def fetch_while_someone_deletes(client: ScimClient) -> Live:
+        async def delete_later() -> None:
+            await asyncio.sleep(0.3)  # page 1 of the groups is computed, pages 2-3 not yet
+            async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emu.token}"}) as http:
+                answer = await http.delete(f"{emu.base_url}/Groups/{gone}")
+                assert answer.status_code == 204
+
+        deleter = asyncio.create_task(delete_later())
+        live = await fetch_live(client)
+        await deleter
+        return live
+
+    live = run(emu.base_url, fetch_while_someone_deletes, page_size=10)
+    emu.set_faults(slow_page_ms=0)
+    assert live == live_from_dump(emu.state())  # the state after the delete, complete
+    assert gone not in live.groups_by_id
+    # first read: 3 group pages, one shrunk; the second: 3 pages of 24
+    assert emu.requests()["counts"]["GET /scim/v2/Groups"] == 6
 
 
 def test_a_request_waiting_for_its_answer_leaves_the_wire_quiet(emu: Emu) -> None:

@@ -9,7 +9,9 @@ refuses with a clear error and writes nothing.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,31 +114,77 @@ def test_slow_pages_are_waited_for(tmp_path: Path, emulator_factory: Callable[..
     _converged(ws)
 
 
-def test_a_listing_that_keeps_changing_between_pages_is_refused_not_planned(
+class _Hiring:
+    """Someone else keeps adding people in TeamViewer, one every 40 ms, named `prefix N`."""
+
+    def __init__(self, emu: RunningEmulator, *, prefix: str) -> None:
+        self.emu, self.prefix, self.added = emu, prefix, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.04):
+            n = self.added + 1
+            user = {"userName": f"churn{n}@example.test", "displayName": f"{self.prefix} {n}"}
+            self.emu.control.seed(users=[user])
+            self.added = n
+
+    def __enter__(self) -> _Hiring:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_a_plan_while_users_are_added_every_40_ms_succeeds_and_is_complete(
     tmp_path: Path, emulator_factory: Callable[..., Any]
 ) -> None:
+    """Row 2e: creation order (TeamViewer's, the emulator's default) puts every newcomer
+    after the pages already read; the listing reads its new tail instead of refusing."""
     emu: RunningEmulator = emulator_factory(max_page_size=5)
     ws = make_workspace(tmp_path, emu, users=USERS)
     assert ws.run("apply", "desired_state", "--auto-approve").code == 0
     write_tenant(ws, users=USERS, variant=1)
     emu.control.set_faults(slow_page_ms=150)
-    stop = threading.Event()
+    with _Hiring(emu, prefix="C") as hiring:
+        time.sleep(0.3)  # the tenant is already growing when the reads start
+        existing = set(live_emails(emu.control.state()))
+        emu.control.clear_requests()
+        planned = ws.run("plan", "desired_state", "--format", "json")
+        snap = ws.run("snapshot", "--out", "live.json")
+        applied = ws.run("apply", "desired_state", "--auto-approve")
+        assert hiring.added > 20  # really hiring all along
+    emu.control.set_faults(slow_page_ms=0)
+    for result in (planned, snap, applied):
+        assert result.code == 0, result.stdout + result.stderr
+    # Every user that existed before is in the plan's picture: none is created again.
+    operations = planned.json()["operations"]
+    assert operations  # variant 1 has work to do
+    assert [op for op in operations if op["action"] == "create_user"] == []
+    snapshot = json.loads((tmp_path / "live.json").read_text(encoding="utf-8"))
+    listed = {u["email"].casefold() for u in snapshot["users"]}
+    assert existing <= listed
+    assert ws.plan_json()["operations"] == []
+    emails = live_emails(emu.control.state())
+    assert len(emails) == len(set(emails))
 
-    def churn() -> None:  # someone else keeps adding people in TeamViewer
-        n = 0
-        while not stop.wait(0.04):
-            n += 1
-            emu.control.seed(users=[{"userName": f"churn{n}@example.test", "displayName": "C"}])
 
-    thread = threading.Thread(target=churn, daemon=True)
-    thread.start()
-    try:
+def test_a_listing_that_keeps_changing_between_pages_is_refused_not_planned(
+    tmp_path: Path, emulator_factory: Callable[..., Any]
+) -> None:
+    """Row 2e, the other way: a service listing by name lets every newcomer ("A N") in
+    before the pages already read. That shift is re-read, and refused when it persists."""
+    emu: RunningEmulator = emulator_factory(max_page_size=5, list_order="name")
+    ws = make_workspace(tmp_path, emu, users=USERS)
+    assert ws.run("apply", "desired_state", "--auto-approve").code == 0
+    write_tenant(ws, users=USERS, variant=1)
+    emu.control.set_faults(slow_page_ms=150)
+    with _Hiring(emu, prefix="A"):
         emu.control.clear_requests()
         planned = ws.run("plan", "desired_state", "--format", "json")
         applied = ws.run("apply", "desired_state", "--auto-approve")
-    finally:
-        stop.set()
-        thread.join()
     emu.control.set_faults(slow_page_ms=0)
     for result in (planned, applied):
         assert_clean_failure(result, "changed while it was read", "read twice")

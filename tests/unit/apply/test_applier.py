@@ -13,7 +13,7 @@ import pytest
 
 from reconcile.apply import Status, apply_plan
 from reconcile.audit import AuditLog
-from reconcile.live.client import RequestRecord
+from reconcile.live.client import LearnedLimit, RequestRecord
 from reconcile.live.errors import ForeignAccountConflict, ServerError
 from reconcile.plan import (
     CreateGroup,
@@ -38,6 +38,8 @@ class FakeClient:
         self.max_in_flight = 0
         self._records: list[RequestRecord] | None = None
         self._next = 0
+        self.learned_limits: list[LearnedLimit] = []  # as ScimClient: sizes learnt
+        self.size_refusals = 0
 
     @contextmanager
     def recording(self) -> Iterator[list[RequestRecord]]:

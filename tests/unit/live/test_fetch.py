@@ -78,14 +78,54 @@ def _mutate_once(fake: FakeScim, at: int, change: object) -> None:
     fake.script = [*script, fault]
 
 
-def test_a_user_created_between_pages_causes_one_reread_and_a_complete_result() -> None:
+def test_a_user_created_between_pages_is_read_in_the_tail_without_a_reread() -> None:
+    """Creation order: the newcomer lands after every position already requested, so
+    the grown listing is read to its new end (one tail page and a spare), not again."""
     fake = tenant(20)
     fake.page_cap = 10
     # users page 1 and groups page 1 are requests 1-2; page 2 of users is request 3
     _mutate_once(fake, 3, lambda: fake.add_user("aaa@example.test", "Newcomer"))
     live = fetch(fake)
     assert len(live.users) == 21
-    assert len(fake.requests("GET", "/Users")) == 2 + 3  # inconsistent read, then full read
+    starts = [s.params["startIndex"] for s in fake.requests("GET", "/Users")]
+    assert starts == ["1", "11", "21", "31"]
+
+
+def _insert_first(fake: FakeScim, n: int) -> None:
+    """A user that lists before every other one (the fake lists by id)."""
+    uid = f"u0-{n:04d}"
+    fake.users[uid] = {"id": uid, "userName": f"first{n}@example.test", "displayName": "F"}
+
+
+def test_a_user_inserted_before_the_pages_already_read_is_a_shift_and_read_again() -> None:
+    """Growth is checked, not trusted: an insertion further up pushes an item already
+    read onto the next page (it appears twice), and the listing is read again."""
+    fake = tenant(20)
+    fake.page_cap = 10
+    _mutate_once(fake, 3, lambda: _insert_first(fake, 1))
+    live = fetch(fake)
+    assert len(live.users) == 21
+    starts = [s.params["startIndex"] for s in fake.requests("GET", "/Users")]
+    assert starts == ["1", "11", "1", "11", "21"]  # shifted read, then a whole new one
+
+
+def test_a_listing_growing_faster_than_it_is_read_is_refused() -> None:
+    fake = tenant(20)
+    fake.page_cap = 10
+    counter = iter(range(1000))
+
+    def flood(request: httpx.Request) -> None:
+        if request.url.path.endswith("/Users") and request.url.params["startIndex"] != "1":
+            for _ in range(15):
+                fake.add_user(f"flood{next(counter)}@example.test", "Flood")
+
+    fake.script = [flood] * 100
+    with pytest.raises(IncompleteListingError, match="kept growing") as info:
+        fetch(fake)
+    assert "read twice" in str(info.value)
+    # Bounded: each read requests at most twice the pages its first page announced
+    # (20 users: 2 + 2; the second read starts at about 50 users: at most 5 + 5).
+    assert len(fake.requests("GET", "/Users")) <= 4 + 10
 
 
 def test_totalresults_changing_is_detected() -> None:
@@ -108,14 +148,25 @@ def test_inconsistent_twice_fails_with_a_clear_error() -> None:
 
     def churn(request: httpx.Request) -> None:
         if request.url.params.get("startIndex") == "11":
-            fake.add_user(f"churn{next(counter)}@example.test", "Churn")
+            _insert_first(fake, next(counter))  # a shift every read, not growth at the end
 
     fake.script = [churn] * 50
     with pytest.raises(IncompleteListingError) as info:
         fetch(fake)
     message = str(info.value)
     assert "read twice" in message
-    assert "totalResults went from 20 to 21" in message
+    assert "appears on two pages" in message
+
+
+def test_a_user_deleted_between_pages_is_a_shrink_and_read_again() -> None:
+    fake = tenant(20)
+    fake.page_cap = 10
+    gone = sorted(fake.users)[0]
+    _mutate_once(fake, 3, lambda: fake.users.pop(gone))
+    live = fetch(fake)
+    assert len(live.users) == 19
+    assert gone not in live.users_by_id
+    assert len(fake.requests("GET", "/Users")) == 2 + 2
 
 
 def test_a_duplicate_id_across_pages_is_detected() -> None:
