@@ -75,26 +75,6 @@ def _live_and_target(
     return live, Policy(target=label, sso_extension=facts.sso_extension)
 
 
-def _plan_from(
-    path: Path,
-    *,
-    target: str | None,
-    live_file: Path | None,
-    profile: Profile,
-    token_file: Path | None,
-    now: datetime,
-) -> Plan:
-    """Load the desired state, read the live state, plan: what `plan` and `drift` share."""
-    return load_and_plan(
-        path,
-        target=target,
-        live_file=live_file,
-        profile=profile,
-        token_file=token_file,
-        now=now,
-    )[2]
-
-
 def load_and_plan(
     path: Path,
     *,
@@ -158,14 +138,14 @@ def plan_command(
 ) -> None:
     """Show what apply would change, and why; nothing is written to the service."""
     result = replace(
-        _plan_from(
+        load_and_plan(
             path,
             target=target,
             live_file=live_file,
             profile=Profile(profile),
             token_file=token_file,
             now=resolve_now(now),
-        ),
+        )[2],
         desired_state=recorded_path(path),  # for `apply --plan FILE` without PATH
     )
     fmt = OutputFormat(fmt)
@@ -193,14 +173,14 @@ def drift(
 ) -> None:
     """Report drift: pending changes and unmanaged users and groups; exit 2 if any, else 0."""
     report = Drift.of(
-        _plan_from(
+        load_and_plan(
             path,
             target=target,
             live_file=live_file,
             profile=Profile(profile),
             token_file=token_file,
             now=resolve_now(now),
-        )
+        )[2]
     )
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.JSON:
