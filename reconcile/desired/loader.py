@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -18,14 +19,17 @@ from pydantic import BaseModel, ValidationError
 
 from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_diagnostics
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
+from reconcile.desired.fast_reader import FAST_MIN_CHARS, fast_read
 from reconcile.desired.model import Desired, Location
+from reconcile.desired.places import FilePlaces, Marks
 from reconcile.desired.rules import Collected, GroupEntry, TenantEntry, UserEntry, build_desired
 from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
-from reconcile.desired.yaml_reader import LineIndex, YamlMap, YamlSeq, read_yaml
+from reconcile.desired.yaml_reader import YamlMap, YamlSeq, read_yaml
 from reconcile.identity import email_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
+_FAST_SECTIONS = frozenset({"users", "groups"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,8 @@ def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Coll
     text = _read_text(path, display, collected)
     if text is None:
         return
+    if len(text) >= FAST_MIN_CHARS and _collect_fast(text, display, env, collected):
+        return
     result = read_yaml(text, environ=env)
     lines = result.lines
 
@@ -141,7 +147,41 @@ def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Coll
             "tenant, users and/or groups",
         )
         return
-    _collect(root, display, lines, locate, collected)
+    _collect(root, FilePlaces.of(display, root, lines), locate, collected)
+
+
+def _collect_fast(text: str, display: str, env: Mapping[str, str], collected: Collected) -> bool:
+    """Collect a large file read by the fast reader, if it is valid through and through.
+
+    False (and nothing collected) on any doubt or any problem: the exact reader then reads
+    the file and reports exactly what it always did. The tenant section, a few lines, is
+    left to the exact reader (its numbers could be typed differently by the fast one).
+    """
+    document = fast_read(text)
+    if document is None or not document.keys() <= _FAST_SECTIONS:
+        return False
+    try:
+        checked = FileSchema.model_validate(document)
+    except ValidationError:
+        return False
+    users = checked.users or []
+    if any(user.name_problem() for user in users):
+        return False
+    places = FilePlaces(display, partial(_exact_marks, text, env))
+    collected.users.extend(
+        UserEntry(user, places.user(index), places, index) for index, user in enumerate(users)
+    )
+    collected.groups.extend(
+        GroupEntry(key, group, places.group(key), places)
+        for key, group in (checked.groups or {}).items()
+    )
+    return True
+
+
+def _exact_marks(text: str, env: Mapping[str, str]) -> Marks:
+    """The exact reader's marks of a file the fast reader read: for its first position."""
+    result = read_yaml(text, environ=env)
+    return (result.root if isinstance(result.root, YamlMap) else None), result.lines
 
 
 def _validate(
@@ -162,9 +202,7 @@ def _validate(
         return None
 
 
-def _collect(
-    root: YamlMap, display: str, lines: LineIndex, locate: Any, collected: Collected
-) -> None:
+def _collect(root: YamlMap, places: FilePlaces, locate: Any, collected: Collected) -> None:
     sections = sorted(FileSchema.model_fields)
     for key in root:
         if key not in FileSchema.model_fields:
@@ -201,19 +239,11 @@ def _collect(
                         mark = node.value_marks.get("email", node.mark)
                         collected.invalid_users.append((email_key(email), locate(mark)))
                     continue
-                location = locate(users.item_marks[index])
+                location = places.user(index)
                 problem = user.name_problem()
                 if problem:
                     collected.error(location, problem)
-                expires_mark = node.value_marks.get("expires")
-                collected.users.append(
-                    UserEntry(
-                        user,
-                        location,
-                        locate(node.value_marks["email"]),
-                        None if expires_mark is None else locate(expires_mark),
-                    )
-                )
+                collected.users.append(UserEntry(user, location, places, index))
 
     groups = root.get("groups")
     if groups is not None:
@@ -223,18 +253,18 @@ def _collect(
                 f"'groups' must be a mapping of group keys to groups, not {describe(groups)}",
             )
         else:
-            _collect_groups(groups, lines, locate, collected)
+            _collect_groups(groups, places, locate, collected)
 
 
-def _collect_groups(groups: YamlMap, lines: LineIndex, locate: Any, collected: Collected) -> None:
-    for key, node in groups.items():
+def _collect_groups(groups: YamlMap, places: FilePlaces, locate: Any, collected: Collected) -> None:
+    for key in groups:
         checked = _validate(
             FileSchema, _single_group(groups, key), prefix="", locate=locate, collected=collected
         )
         if checked is None:
             continue
         group: GroupSchema = checked.groups[key]
-        collected.groups.append(GroupEntry(key, group, locate(groups.key_marks[key]), node, locate))
+        collected.groups.append(GroupEntry(key, group, places.group(key), places))
 
 
 def _single_group(groups: YamlMap, key: Any) -> YamlMap:

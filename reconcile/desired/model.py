@@ -7,23 +7,76 @@ The strict YAML schema itself lives in `schema.py` (pydantic); this is its outpu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import total_ordering
 from types import MappingProxyType
 
 from reconcile.canonical import NUL, Record, digest, joined, rows
 from reconcile.identity import email_key
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
 class Location:
-    """Where something was declared: for `FILE:LINE:COLUMN: message` diagnostics."""
+    """Where something was declared: for `FILE:LINE:COLUMN: message` diagnostics.
 
-    file: str
-    line: int  # 1-based
-    column: int  # 1-based
+    A location may be deferred (`Location.deferred(file, find)`): its line and column come
+    from `find()` the first time either is read. The loader hands out deferred locations so
+    that 100k users cost no position lookups unless a message needs one, and so that a file
+    read by the fast reader (which keeps no positions) is read again, exactly, only then.
+    Compared, hashed and ordered as (file, line, column), like the dataclass it replaces.
+    """
+
+    __slots__ = ("_column", "_find", "_line", "file")
+
+    def __init__(self, file: str, line: int, column: int) -> None:
+        self.file = file
+        self._line = line  # 1-based
+        self._column = column  # 1-based
+        self._find: Callable[[], tuple[int, int]] | None = None
+
+    @classmethod
+    def deferred(cls, file: str, find: Callable[[], tuple[int, int]]) -> Location:
+        location = cls(file, 0, 0)
+        location._find = find
+        return location
+
+    def _resolve(self) -> None:
+        find = self._find
+        if find is not None:
+            self._line, self._column = find()
+            self._find = None
+
+    @property
+    def line(self) -> int:
+        self._resolve()
+        return self._line
+
+    @property
+    def column(self) -> int:
+        self._resolve()
+        return self._column
+
+    def _key(self) -> tuple[str, int, int]:
+        return (self.file, self.line, self.column)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Location(file={self.file!r}, line={self.line!r}, column={self.column!r})"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"

@@ -9,7 +9,7 @@ a close match suggested) or listed twice in one group.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, cast
@@ -28,8 +28,8 @@ from reconcile.desired.model import (
     Tenant,
     UnmanagedUsers,
 )
+from reconcile.desired.places import FilePlaces
 from reconcile.desired.schema import GroupSchema, MemberSchema, UserSchema
-from reconcile.desired.yaml_reader import YamlMap, YamlSeq
 from reconcile.identity import email_key
 
 MAX_SUGGESTED = 50  # typo suggestions cost a scan of all users: only for the first few
@@ -46,8 +46,18 @@ class TenantEntry:
 class UserEntry:
     model: UserSchema
     location: Location  # the user's mapping
-    email_location: Location
-    expires_location: Location | None = None
+    places: FilePlaces
+    index: int  # in its file's `users` list
+
+    @property
+    def email_location(self) -> Location:
+        return self.places.user_value(self.index, "email")
+
+    @property
+    def expires_location(self) -> Location | None:
+        if self.model.expires is None:
+            return None
+        return self.places.user_value(self.index, "expires")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +65,17 @@ class GroupEntry:
     key: str
     model: GroupSchema
     location: Location  # the group's key
-    node: YamlMap
-    locate: Callable[[int], Location]
+    places: FilePlaces
 
     def value_location(self, name: str) -> Location:
-        return self.locate(self.node.value_marks.get(name, self.node.mark))
+        return self.places.group_value(self.key, name)
 
     def expires_location(self, index: int) -> Location:
         """Where member `index` (a `{email, expires}` mapping) writes its expiry."""
-        items = self.node.get("members")
-        if isinstance(items, YamlSeq) and index < len(items):
-            item = items[index]
-            if isinstance(item, YamlMap) and "expires" in item.value_marks:
-                return self.locate(item.value_marks["expires"])
-        return self.item_location("members", index)
+        return self.places.member_expires(self.key, index)
 
     def item_location(self, name: str, index: int) -> Location:
-        items = self.node.get(name)
-        if isinstance(items, YamlSeq) and index < len(items.item_marks):
-            return self.locate(items.item_marks[index])
-        return self.value_location(name)
+        return self.places.group_item(self.key, name, index)
 
 
 @dataclass(slots=True)
@@ -298,6 +299,10 @@ def _merge_groups(
     # plan/planner.py); the cache also saves re-keying addresses that repeat a lot.
     own_key = {key: key for key in users}
     keys: dict[str, str] = {}
+    # Every e-mail as declared (trimmed, so its key is the user's own key): nearly every
+    # member is written that way and resolves with one lookup. Never holds anything else.
+    as_declared = {user.email: key for key, user in users.items()}
+    known = as_declared.get
     for entry in entries:
         first = groups.get(entry.key)
         if first is not None:
@@ -309,11 +314,17 @@ def _merge_groups(
             continue
         model = entry.model
         written, expiries = _split_members(entry)
-        members = [
-            keys.get(m) or keys.setdefault(m, _shared(email_key(m), own_key)) for m in written
-        ]
-        unique = set(members)
-        if len(unique) != len(members) or not users.keys() >= unique:
+        found = list(map(known, written))
+        if None in found:  # written otherwise than declared (case, spaces), or undeclared
+            members = [
+                key if key is not None else keys.setdefault(m, _shared(email_key(m), own_key))
+                for key, m in zip(found, written, strict=True)
+            ]
+            declared = users.keys() >= set(members)
+        else:  # every member is a declared e-mail as written
+            members = cast(list[str], found)
+            declared = True
+        if not declared or len(set(members)) != len(members):
             # the slow path, only for a group with a problem: find and report each one
             members = _check_members(entry, written, users, invalid_user_keys, suggester, report)
             members = [_shared(m, own_key) for m in members]
