@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -21,7 +20,7 @@ from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_di
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
 from reconcile.desired.fast_reader import FAST_MIN_CHARS, fast_read
 from reconcile.desired.model import Desired, Location
-from reconcile.desired.places import FilePlaces, Marks
+from reconcile.desired.places import DeferredPlaces, FilePlaces, MarkedPlaces
 from reconcile.desired.rules import Collected, GroupEntry, TenantEntry, UserEntry, build_desired
 from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq, read_yaml
@@ -147,7 +146,7 @@ def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Coll
             "tenant, users and/or groups",
         )
         return
-    _collect(root, FilePlaces.of(display, root, lines), locate, collected)
+    _collect(root, MarkedPlaces(display, root, lines), locate, collected)
 
 
 def _collect_fast(text: str, display: str, env: Mapping[str, str], collected: Collected) -> bool:
@@ -167,7 +166,7 @@ def _collect_fast(text: str, display: str, env: Mapping[str, str], collected: Co
     users = checked.users or []
     if any(user.name_problem() for user in users):
         return False
-    places = FilePlaces(display, partial(_exact_marks, text, env))
+    places = DeferredPlaces(display, text, env)
     collected.users.extend(
         UserEntry(user, places.user(index), places, index) for index, user in enumerate(users)
     )
@@ -176,12 +175,6 @@ def _collect_fast(text: str, display: str, env: Mapping[str, str], collected: Co
         for key, group in (checked.groups or {}).items()
     )
     return True
-
-
-def _exact_marks(text: str, env: Mapping[str, str]) -> Marks:
-    """The exact reader's marks of a file the fast reader read: for its first position."""
-    result = read_yaml(text, environ=env)
-    return (result.root if isinstance(result.root, YamlMap) else None), result.lines
 
 
 def _validate(

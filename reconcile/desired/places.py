@@ -1,49 +1,36 @@
 """Where each entry of one desired-state file is written, as deferred `Location`s.
 
-The loader records every user and group with its place, but a place is looked up only when
-a message (or a plan, or a report) reads it: on a valid 100k-user folder almost none is.
-`FilePlaces` gets the file's marks (character offsets, see yaml_reader.py) from `marks()`:
+The loader records every user and group with its place, but a line and column are worked
+out only when a message (or a plan, or a report) reads them: on a valid 100k-user folder
+almost none is. Two kinds of file:
 
-- for a file read by the exact reader, the marks it already has;
-- for a file read by the fast reader (fast_reader.py), which keeps none, `marks()` reads
-  that file's text again with the exact reader, once, the first time a place is needed.
+- `MarkedPlaces`: a file the exact reader read. The mark (character offset) of each place
+  is looked up at once; a location keeps only that offset and the file's `LineIndex`, not
+  the marked tree.
+- `DeferredPlaces`: a file the fast reader (fast_reader.py) read, which keeps no marks. The
+  first place asked for reads the file's text again with the exact reader, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from reconcile.desired.model import Location
-from reconcile.desired.yaml_reader import LineIndex, YamlMap, YamlSeq
-
-Marks = tuple[YamlMap | None, LineIndex]
+from reconcile.desired.yaml_reader import LineIndex, YamlMap, YamlSeq, read_yaml
 
 
 class FilePlaces:
     """Deferred locations of one file's users (by index) and groups (by key)."""
 
-    __slots__ = ("_marks", "_source", "file")
+    __slots__ = ("file",)
 
-    def __init__(self, file: str, source: Callable[[], Marks]) -> None:
+    def __init__(self, file: str) -> None:
         self.file = file
-        self._source = source
-        self._marks: Marks | None = None
-
-    @classmethod
-    def of(cls, file: str, root: YamlMap, lines: LineIndex) -> FilePlaces:
-        """The places of a file the exact reader has read (its marks are at hand)."""
-        return cls(file, lambda: (root, lines))
-
-    def _position(self, path: tuple[Any, ...]) -> tuple[int, int]:
-        if self._marks is None:
-            self._marks = self._source()
-        root, lines = self._marks
-        return lines.position(_offset(root, path))
 
     def _at(self, *path: Any) -> Location:
-        return Location.deferred(self.file, partial(self._position, path))
+        raise NotImplementedError
 
     def user(self, index: int) -> Location:
         """The user's mapping (its `- ` item)."""
@@ -66,6 +53,45 @@ class FilePlaces:
     def member_expires(self, key: str, index: int) -> Location:
         """Where member `index` (a `{email, expires}` mapping) writes its expiry."""
         return self._at("groups", key, "members", index, "expires")
+
+
+class MarkedPlaces(FilePlaces):
+    """A file read by the exact reader: its marks are at hand."""
+
+    __slots__ = ("_lines", "_root")
+
+    def __init__(self, file: str, root: YamlMap, lines: LineIndex) -> None:
+        super().__init__(file)
+        self._root = root
+        self._lines = lines
+
+    def _at(self, *path: Any) -> Location:
+        return Location.deferred(
+            self.file, partial(self._lines.position, _offset(self._root, path))
+        )
+
+
+class DeferredPlaces(FilePlaces):
+    """A file read by the fast reader: marked again, exactly, when a place is first needed."""
+
+    __slots__ = ("_environ", "_marked", "_text")
+
+    def __init__(self, file: str, text: str, environ: Mapping[str, str]) -> None:
+        super().__init__(file)
+        self._text = text
+        self._environ = environ
+        self._marked: tuple[YamlMap | None, LineIndex] | None = None
+
+    def _at(self, *path: Any) -> Location:
+        return Location.deferred(self.file, partial(self._position, path))
+
+    def _position(self, path: tuple[Any, ...]) -> tuple[int, int]:
+        if self._marked is None:
+            result = read_yaml(self._text, environ=self._environ)
+            root = result.root if isinstance(result.root, YamlMap) else None
+            self._marked = (root, result.lines)
+        root, lines = self._marked
+        return lines.position(_offset(root, path))
 
 
 def _offset(root: YamlMap | None, path: tuple[Any, ...]) -> int:
