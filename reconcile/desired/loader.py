@@ -8,6 +8,7 @@ cross-file rules (rules). Every problem of the run is collected; if any is an er
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from reconcile.desired.rules import Collected, GroupEntry, TenantEntry, UserEntr
 from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq, read_yaml
 from reconcile.identity import email_key
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -125,8 +128,11 @@ def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Coll
     text = _read_text(path, display, collected)
     if text is None:
         return
-    if len(text) >= FAST_MIN_CHARS and _collect_fast(text, display, env, collected):
-        return
+    if len(text) >= FAST_MIN_CHARS:
+        if _collect_fast(text, display, env, collected):
+            logger.debug("%s: read by the fast reader", display)
+            return
+        logger.debug("%s: read by the exact reader (the fast one left it alone)", display)
     result = read_yaml(text, environ=env)
     lines = result.lines
 

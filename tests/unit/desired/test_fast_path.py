@@ -168,3 +168,19 @@ def test_random_folders_load_alike_on_both_paths(
         (folder / f"part{index}.yaml").write_text(text, encoding="utf-8")
     exact = outcome(folder, fast=False, monkeypatch=monkeypatch)
     assert outcome(folder, fast=True, monkeypatch=monkeypatch) == exact
+
+
+def test_without_yaml_rs_every_file_is_read_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "users.yaml").write_text(_big_users(3000), encoding="utf-8")
+    with caplog.at_level("DEBUG", logger="reconcile.desired.loader"):
+        fast = load_desired(tmp_path, environ={}).desired
+    assert "read by the fast reader" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(fast_reader, "_parser", None)  # a platform without its wheel
+    with caplog.at_level("DEBUG", logger="reconcile.desired.loader"):
+        exact = load_desired(tmp_path, environ={}).desired
+    assert "read by the exact reader" in caplog.text
+    assert exact.users == fast.users
+    assert exact.fingerprint == fast.fingerprint
