@@ -26,6 +26,12 @@ class Emu:
 
     origin: str
     token: str = TOKEN
+    app: Any = None  # the emulator's ASGI app, served in this process
+
+    def reseed_faults(self, seed: int) -> None:
+        """Make the rolled faults repeatable: a test that must see some 503s, but never
+        more in a row than the client retries, picks a seed that does so."""
+        self.app.state.emulator.faults.reseed(seed)
 
     @property
     def base_url(self) -> str:
@@ -67,8 +73,9 @@ def emu_factory() -> Iterator[Callable[..., Emu]]:
                 tokens={TOKEN: frozenset({READ, WRITE}), READ_TOKEN: frozenset({READ})},
                 **overrides,
             )
-            origin = stack.enter_context(serve_in_thread(create_app(config)))
-            return Emu(origin=origin)
+            app = create_app(config)
+            origin = stack.enter_context(serve_in_thread(app))
+            return Emu(origin=origin, app=app)
 
         yield start
 

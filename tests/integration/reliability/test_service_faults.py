@@ -68,6 +68,7 @@ def test_answers_dropped_after_the_write_committed_never_duplicate_r17(
 ) -> None:
     ws = make_workspace(tmp_path, emulator, users=USERS)
     emulator.control.set_faults(drop_rate=0.4)
+    emulator.app.state.emulator.faults.reseed(11)  # repeatable drops, as above
     first = ws.run("apply", "desired_state", "--auto-approve")
     write_tenant(ws, users=USERS, variant=1)
     second = ws.run("apply", "desired_state", "--auto-approve")
