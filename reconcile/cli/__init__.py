@@ -20,6 +20,9 @@ from reconcile.cli import validate as _validate  # noqa: F401  (registers comman
 from reconcile.cli.app import app
 from reconcile.cli.common import ExitCode, stderr
 
+# Options of `reconcile` itself: given after a command, click only says "No such option".
+_ROOT_OPTIONS = frozenset({"-v", "--verbose", "--debug"})  # -vv is read as -v twice
+
 
 def main() -> None:
     """Run the CLI; a usage error (unknown option, bad value) exits 1, not click's 2.
@@ -31,6 +34,12 @@ def main() -> None:
     try:
         code = command.main(standalone_mode=False, prog_name="reconcile")
     except typer.TyperException as exc:  # click's UsageError and friends
+        # typer vendors click, so its NoSuchOption is told by its `option_name`
+        option = getattr(exc, "option_name", None)
+        if option in _ROOT_OPTIONS and isinstance(getattr(exc, "message", None), str):
+            ctx = getattr(exc, "ctx", None)
+            name = getattr(ctx, "info_name", None) or "plan"
+            exc.message += f" ({option} goes before the command: reconcile {option} {name} ...)"
         rich_utils.rich_format_error(exc)  # type: ignore[arg-type]  # a click exception
         sys.exit(int(ExitCode.ERROR))
     except typer.Abort:
