@@ -13,17 +13,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_diagnostics
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
-from reconcile.desired.fast_reader import FAST_MIN_CHARS, fast_read
+from reconcile.desired.fast_reader import FAST_MIN_CHARS
 from reconcile.desired.model import Desired, Location
+from reconcile.desired.parallel import read_all
 from reconcile.desired.places import DeferredPlaces, FilePlaces, MarkedPlaces
-from reconcile.desired.rules import Collected, GroupEntry, TenantEntry, UserEntry, build_desired
-from reconcile.desired.schema import FileSchema, GroupSchema, TenantSchema, UserSchema
+from reconcile.desired.rows import FileRows, GroupRow, fast_rows, group_row, user_row
+from reconcile.desired.rules import Collected, FileEntries, TenantEntry, build_desired
+from reconcile.desired.schema import FileSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq, read_yaml
 from reconcile.identity import email_key
 
@@ -31,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
-_FAST_SECTIONS = frozenset({"users", "groups"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,17 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     env: Mapping[str, str] = os.environ if environ is None else environ
     collected = Collected()
     files = _discover(Path(path), collected)
-    for file_path, display in files:
-        _load_file(file_path, display, env, collected)
+    texts = [_read_text(file_path, display, collected) for file_path, display in files]
+    for (_, display), text, rows in zip(files, texts, _read_large(texts), strict=True):
+        if text is None:
+            continue  # could not be read (reported)
+        if rows is not None:
+            logger.debug("%s: read by the fast reader", display)
+            collected.files.append(FileEntries(DeferredPlaces(display, text, env), *rows))
+            continue
+        if len(text) >= FAST_MIN_CHARS:
+            logger.debug("%s: read by the exact reader (the fast one left it alone)", display)
+        _read_exact(text, display, env, collected)
     # The cross-file rules run even after file errors, so one run reports everything.
     desired = build_desired(collected)
     errors = [d for d in collected.diagnostics if d.severity == "error"]
@@ -124,15 +134,18 @@ def _read_text(path: Path, display: str, collected: Collected) -> str | None:
         return None
 
 
-def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Collected) -> None:
-    text = _read_text(path, display, collected)
-    if text is None:
-        return
-    if len(text) >= FAST_MIN_CHARS:
-        if _collect_fast(text, display, env, collected):
-            logger.debug("%s: read by the fast reader", display)
-            return
-        logger.debug("%s: read by the exact reader (the fast one left it alone)", display)
+def _read_large(texts: list[str | None]) -> list[FileRows | None]:
+    """The rows of each large file the fast reader reads (rows.py), in parallel where that
+    pays (parallel.py); None for every other file."""
+    large = [i for i, text in enumerate(texts) if text is not None and len(text) >= FAST_MIN_CHARS]
+    rows: list[FileRows | None] = [None] * len(texts)
+    found = read_all([cast(str, texts[i]) for i in large], fast_rows)
+    for index, file_rows in zip(large, found, strict=True):
+        rows[index] = file_rows
+    return rows
+
+
+def _read_exact(text: str, display: str, env: Mapping[str, str], collected: Collected) -> None:
     result = read_yaml(text, environ=env)
     lines = result.lines
 
@@ -155,34 +168,6 @@ def _load_file(path: Path, display: str, env: Mapping[str, str], collected: Coll
     _collect(root, MarkedPlaces(display, root, lines), locate, collected)
 
 
-def _collect_fast(text: str, display: str, env: Mapping[str, str], collected: Collected) -> bool:
-    """Collect a large file read by the fast reader, if it is valid through and through.
-
-    False (and nothing collected) on any doubt or any problem: the exact reader then reads
-    the file and reports exactly what it always did. The tenant section, a few lines, is
-    left to the exact reader (its numbers could be typed differently by the fast one).
-    """
-    document = fast_read(text)
-    if document is None or not document.keys() <= _FAST_SECTIONS:
-        return False
-    try:
-        checked = FileSchema.model_validate(document)
-    except ValidationError:
-        return False
-    users = checked.users or []
-    if any(user.name_problem() for user in users):
-        return False
-    places = DeferredPlaces(display, text, env)
-    collected.users.extend(
-        UserEntry(user, places.user(index), places, index) for index, user in enumerate(users)
-    )
-    collected.groups.extend(
-        GroupEntry(key, group, places.group(key), places)
-        for key, group in (checked.groups or {}).items()
-    )
-    return True
-
-
 def _validate(
     model: type[BaseModel],
     node: Any,
@@ -202,6 +187,8 @@ def _validate(
 
 
 def _collect(root: YamlMap, places: FilePlaces, locate: Any, collected: Collected) -> None:
+    entries = FileEntries(places, [], [])
+    collected.files.append(entries)
     sections = sorted(FileSchema.model_fields)
     for key in root:
         if key not in FileSchema.model_fields:
@@ -238,11 +225,10 @@ def _collect(root: YamlMap, places: FilePlaces, locate: Any, collected: Collecte
                         mark = node.value_marks.get("email", node.mark)
                         collected.invalid_users.append((email_key(email), locate(mark)))
                     continue
-                location = places.user(index)
                 problem = user.name_problem()
                 if problem:
-                    collected.error(location, problem)
-                collected.users.append(UserEntry(user, location, places, index))
+                    collected.error(places.user(index), problem)
+                entries.users.append(user_row(user, index))
 
     groups = root.get("groups")
     if groups is not None:
@@ -252,18 +238,19 @@ def _collect(root: YamlMap, places: FilePlaces, locate: Any, collected: Collecte
                 f"'groups' must be a mapping of group keys to groups, not {describe(groups)}",
             )
         else:
-            _collect_groups(groups, places, locate, collected)
+            _collect_groups(groups, entries.groups, locate, collected)
 
 
-def _collect_groups(groups: YamlMap, places: FilePlaces, locate: Any, collected: Collected) -> None:
+def _collect_groups(
+    groups: YamlMap, rows: list[GroupRow], locate: Any, collected: Collected
+) -> None:
     for key in groups:
         checked = _validate(
             FileSchema, _single_group(groups, key), prefix="", locate=locate, collected=collected
         )
         if checked is None:
             continue
-        group: GroupSchema = checked.groups[key]
-        collected.groups.append(GroupEntry(key, group, places.group(key), places))
+        rows.append(group_row(key, checked.groups[key]))
 
 
 def _single_group(groups: YamlMap, key: Any) -> YamlMap:

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import total_ordering
 from types import MappingProxyType
+from typing import cast
 
 from reconcile.canonical import NUL, Record, digest, joined, rows
 from reconcile.identity import email_key
@@ -157,10 +158,7 @@ class DesiredUser:
     effective_name: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.display_name and self.display_name.strip():
-            name = self.display_name.strip()
-        else:
-            name = f"{(self.first_name or '').strip()} {(self.last_name or '').strip()}".strip()
+        name = effective_name(self.first_name, self.last_name, self.display_name)
         object.__setattr__(self, "effective_name", name)
 
     @property
@@ -171,6 +169,54 @@ class DesiredUser:
     def should_be_active(self) -> bool:
         """R3, for a bound user."""
         return not (self.suspended or self.password_expired)
+
+
+def effective_name(first_name: str | None, last_name: str | None, display_name: str | None) -> str:
+    """R14: display_name, else "first last"."""
+    if display_name and display_name.strip():
+        return display_name.strip()
+    return f"{(first_name or '').strip()} {(last_name or '').strip()}".strip()
+
+
+# The slots of DesiredUser in field order, set directly: see `desired_user`.
+_USER_SLOTS = tuple(
+    getattr(DesiredUser, name).__set__
+    for name in (
+        "email", "first_name", "last_name", "display_name", "suspended", "password_expired",
+        "language", "expires", "location", "effective_name",
+    )
+)  # fmt: skip
+
+
+def desired_user(
+    email: str,
+    first_name: str | None,
+    last_name: str | None,
+    display_name: str | None,
+    suspended: bool,
+    password_expired: bool,
+    language: str | None,
+    expires: Expiry | None,
+    location: Location | None,
+    name: str,
+) -> DesiredUser:
+    """`DesiredUser(...)` for the loader, with `effective_name(...)` already worked out as
+    `name`: the same object at half the cost (a frozen dataclass sets each field through
+    `object.__setattr__`; this sets the slots directly), which is 0.1 s at 100k users."""
+    user = object.__new__(DesiredUser)
+    (s_email, s_first, s_last, s_display, s_suspended, s_expired, s_language, s_expires,
+     s_location, s_name) = _USER_SLOTS  # fmt: skip
+    s_email(user, email)
+    s_first(user, first_name)
+    s_last(user, last_name)
+    s_display(user, display_name)
+    s_suspended(user, suspended)
+    s_expired(user, password_expired)
+    s_language(user, language)
+    s_expires(user, expires)
+    s_location(user, location)
+    s_name(user, name)
+    return user
 
 
 _NO_EXPIRIES: Mapping[str, Expiry] = MappingProxyType({})
@@ -200,15 +246,17 @@ class Desired:
     tenant: Tenant
     users: Mapping[str, DesiredUser]
     groups: Mapping[str, DesiredGroup]
-    fingerprint: str = field(init=False, repr=False, compare=False)
+    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # Derived once, when the state is built; object.__setattr__ as the class is frozen.
-        object.__setattr__(
-            self,
-            "fingerprint",
-            desired_state_digest(tenant=self.tenant, users=self.users, groups=self.groups),
-        )
+    @property
+    def fingerprint(self) -> str:
+        """R21. Derived on first use, not when the state is built: checking a folder
+        (`validate`, `expiring`) needs no fingerprint, and at 100k users it costs a
+        tenth of the load. Cached; object.__setattr__ as the class is frozen."""
+        if self._fingerprint is None:
+            digest = desired_state_digest(tenant=self.tenant, users=self.users, groups=self.groups)
+            object.__setattr__(self, "_fingerprint", digest)
+        return cast(str, self._fingerprint)
 
     def __repr__(self) -> str:
         # A summary, like Live's: the full repr of a large state is slow and unreadable.

@@ -27,9 +27,10 @@ from reconcile.desired.model import (
     Service,
     Tenant,
     UnmanagedUsers,
+    desired_user,
 )
 from reconcile.desired.places import FilePlaces
-from reconcile.desired.schema import GroupSchema, MemberSchema, UserSchema
+from reconcile.desired.rows import GroupRow, UserRow
 from reconcile.identity import email_key
 
 MAX_SUGGESTED = 50  # typo suggestions cost a scan of all users: only for the first few
@@ -43,27 +44,17 @@ class TenantEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class UserEntry:
-    model: UserSchema
-    location: Location  # the user's mapping
+class FileEntries:
+    """The valid users and groups of one file, as rows (rows.py), and where each is written."""
+
     places: FilePlaces
-    index: int  # in its file's `users` list
-
-    @property
-    def email_location(self) -> Location:
-        return self.places.user_value(self.index, "email")
-
-    @property
-    def expires_location(self) -> Location | None:
-        if self.model.expires is None:
-            return None
-        return self.places.user_value(self.index, "expires")
+    users: list[UserRow]
+    groups: list[GroupRow]
 
 
 @dataclass(frozen=True, slots=True)
 class GroupEntry:
     key: str
-    model: GroupSchema
     location: Location  # the group's key
     places: FilePlaces
 
@@ -85,8 +76,7 @@ class Collected:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tenant: list[TenantEntry] = field(default_factory=list)
-    users: list[UserEntry] = field(default_factory=list)
-    groups: list[GroupEntry] = field(default_factory=list)
+    files: list[FileEntries] = field(default_factory=list)  # in file order
     # e-mails of users whose entry has errors: already reported, so not "undeclared" members
     invalid_user_keys: set[str] = field(default_factory=set)
     # (e-mail key, where) of those entries: still checked for duplicates, so that a run
@@ -107,9 +97,9 @@ def build_desired(collected: Collected) -> Desired:
     """Merge the collected entries, appending every cross-file problem to `collected`."""
     report = collected.diagnostics
     tenant = _merge_tenant(collected.tenant, report)
-    users = _merge_users(collected.users, report)
+    users = _merge_users(collected.files, report)
     _check_invalid_duplicates(collected.invalid_users, users, report)
-    groups = _merge_groups(collected.groups, users, collected.invalid_user_keys, report)
+    groups = _merge_groups(collected.files, users, collected.invalid_user_keys, report)
     _check_protected_expiries(tenant, users, groups, report)
     return Desired(tenant=tenant, users=MappingProxyType(users), groups=MappingProxyType(groups))
 
@@ -191,31 +181,30 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
     )
 
 
-def _merge_users(entries: Iterable[UserEntry], report: list[Diagnostic]) -> dict[str, DesiredUser]:
+def _merge_users(files: Iterable[FileEntries], report: list[Diagnostic]) -> dict[str, DesiredUser]:
     users: dict[str, DesiredUser] = {}
-    for entry in entries:
-        model = entry.model
-        key = email_key(model.email)
-        first = users.get(key)
-        if first is not None:
-            _error(
-                report,
-                entry.email_location,
-                f"user '{model.email}' is declared twice (also at {first.location}); e-mails "
-                "are compared ignoring case (R1): keep one",
+    for file in files:
+        places = file.places
+        for row in file.users:
+            key, email, first, last, display, suspended, expired, language, expires, index, name = (
+                row
             )
-            continue
-        users[key] = DesiredUser(
-            email=model.email.strip(),
-            first_name=_clean(model.first_name),
-            last_name=_clean(model.last_name),
-            display_name=_clean(model.display_name),
-            suspended=model.suspended,
-            password_expired=model.password_expired,
-            language=model.language,
-            expires=_expiry(model.expires, entry.expires_location),
-            location=entry.location,
-        )
+            first_user = users.get(key)
+            if first_user is not None:
+                _error(
+                    report,
+                    places.user_value(index, "email"),
+                    f"user '{email}' is declared twice (also at {first_user.location}); "
+                    "e-mails are compared ignoring case (R1): keep one",
+                )
+                continue
+            expiry = None
+            if expires is not None:
+                expiry = _expiry(expires, places.user_value(index, "expires"))
+            users[key] = desired_user(
+                email, first, last, display, suspended, expired, language, expiry,
+                places.user(index), name,
+            )  # fmt: skip
     return users
 
 
@@ -225,25 +214,6 @@ def _expiry(text: str | None, location: Location | None) -> Expiry | None:
         return None
     at, written = parse_expires(text)
     return Expiry(at=at, text=written, location=location)
-
-
-def _split_members(entry: GroupEntry) -> tuple[list[str], dict[str, Expiry]]:
-    """The members as e-mails, and the expiries of those written as {email, expires}."""
-    written = entry.model.members or []
-    # A C-level check: a group of plain e-mails (nearly every group) is taken as it is.
-    if set(map(type, written)) <= {str}:
-        return cast(list[str], written), {}
-    emails: list[str] = []
-    expiries: dict[str, Expiry] = {}
-    for index, member in enumerate(written):
-        if isinstance(member, MemberSchema):
-            emails.append(member.email)
-            expiry = _expiry(member.expires, entry.expires_location(index))
-            if expiry is not None:
-                expiries[email_key(member.email)] = expiry
-        else:
-            emails.append(member)
-    return emails, expiries
 
 
 def _check_invalid_duplicates(
@@ -287,7 +257,7 @@ class _MemberSuggester:
 
 
 def _merge_groups(
-    entries: Iterable[GroupEntry],
+    files: Iterable[FileEntries],
     users: dict[str, DesiredUser],
     invalid_user_keys: set[str],
     report: list[Diagnostic],
@@ -303,45 +273,65 @@ def _merge_groups(
     # member is written that way and resolves with one lookup. Never holds anything else.
     as_declared = {user.email: key for key, user in users.items()}
     known = as_declared.get
-    for entry in entries:
-        first = groups.get(entry.key)
-        if first is not None:
-            _error(
-                report,
-                entry.location,
-                f"group '{entry.key}' is declared twice (also at {first.location}): keep one",
+    for file in files:
+        places = file.places
+        for (
+            key,
+            name,
+            pin,
+            renamed_from,
+            state,
+            written,
+            ordered,
+            expiring,
+            distinct,
+        ) in file.groups:
+            entry = GroupEntry(key, places.group(key), places)
+            first = groups.get(key)
+            if first is not None:
+                _error(
+                    report,
+                    entry.location,
+                    f"group '{key}' is declared twice (also at {first.location}): keep one",
+                )
+                continue
+            found = list(map(known, ordered))
+            if None not in found and distinct:
+                # Every member a declared e-mail as written, none twice: as each declared
+                # user has one declared e-mail, no two members are the same user either.
+                members = cast(list[str], found)
+            else:
+                members = [
+                    k if k is not None else keys.setdefault(m, _shared(email_key(m), own_key))
+                    for k, m in zip(found, ordered, strict=True)
+                ]
+                if not users.keys() >= set(members) or len(set(members)) != len(members):
+                    # the slow path, only for a group with a problem: report each one, at
+                    # its place (so in the order written)
+                    members = _check_members(
+                        entry, written, users, invalid_user_keys, suggester, report
+                    )
+                    members = [_shared(m, own_key) for m in members]
+            # Sorted: the order of a member list carries no meaning, and sorted members make
+            # the plan's fingerprint of the desired state a linear pass, not a sort per group.
+            members.sort()
+            expiries = {
+                _shared(email_key(written[index]), own_key): Expiry(
+                    *parse_expires(text), location=entry.expires_location(index)
+                )
+                for index, text in expiring
+            }
+            groups[key] = DesiredGroup(
+                key=key,
+                name=name,
+                id=pin,
+                renamed_from=renamed_from,
+                state=GroupState(state),
+                members=tuple(members),
+                expiries=MappingProxyType(expiries),
+                location=entry.location,
             )
-            continue
-        model = entry.model
-        written, expiries = _split_members(entry)
-        found = list(map(known, written))
-        if None in found:  # written otherwise than declared (case, spaces), or undeclared
-            members = [
-                key if key is not None else keys.setdefault(m, _shared(email_key(m), own_key))
-                for key, m in zip(found, written, strict=True)
-            ]
-            declared = users.keys() >= set(members)
-        else:  # every member is a declared e-mail as written
-            members = cast(list[str], found)
-            declared = True
-        if not declared or len(set(members)) != len(members):
-            # the slow path, only for a group with a problem: find and report each one
-            members = _check_members(entry, written, users, invalid_user_keys, suggester, report)
-            members = [_shared(m, own_key) for m in members]
-        # Sorted: the order of a member list carries no meaning, and sorted members make
-        # the plan's fingerprint of the desired state a linear pass, not a sort per group.
-        members.sort()
-        groups[entry.key] = DesiredGroup(
-            key=entry.key,
-            name=model.name.strip(),
-            id=_clean(model.id),
-            renamed_from=tuple(name.strip() for name in model.renamed_from or ()),
-            state=GroupState(model.state),
-            members=tuple(members),
-            expiries=MappingProxyType({_shared(k, own_key): v for k, v in expiries.items()}),
-            location=entry.location,
-        )
-        kept.append(entry)
+            kept.append(entry)
     _check_names(kept, groups, report)
     return groups
 

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -284,3 +285,25 @@ def json_schema() -> dict[str, Any]:
             branch["additionalProperties"] = group_ref
             branch["propertyNames"] = {"pattern": GROUP_KEY_PATTERN, "maxLength": 128}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+# For the fast path (rows.py) only: the same user, except that the e-mail is checked by one
+# pattern in pydantic's core rather than by `email_problem` in Python (a tenth of a second
+# at 100k users). It accepts only addresses `email_problem` accepts, written without spaces
+# to trim, up to a local part of 64 characters, which the fast path checks itself; anything
+# else it refuses sends the file to the exact reader, which explains. Derived from
+# UserSchema so the two cannot drift apart.
+FAST_EMAIL_PATTERN = "^" + _VALID_EMAIL.pattern.removesuffix(r"\Z") + r"\z"
+_FAST_USER_FIELDS: dict[str, Any] = {
+    name: (info.annotation, info) for name, info in UserSchema.model_fields.items()
+}
+_FAST_USER_FIELDS["email"] = (
+    Annotated[str, StringConstraints(pattern=FAST_EMAIL_PATTERN, max_length=254)],
+    ...,
+)
+FastUserSchema = create_model("FastUserSchema", __base__=_Strict, **_FAST_USER_FIELDS)
+
+
+class FastFileSchema(_Strict):
+    users: list[FastUserSchema] | None = None
+    groups: dict[GroupKey, GroupSchema] | None = None

@@ -82,7 +82,7 @@ def test_a_large_file_takes_the_fast_path_and_a_later_error_still_points_at_its_
         read_fast.append(document is not None)
         return document
 
-    monkeypatch.setattr("reconcile.desired.loader.fast_read", spy)
+    monkeypatch.setattr("reconcile.desired.rows.fast_read", spy)
     with pytest.raises(DesiredStateError) as caught:
         load_desired(tmp_path, environ={})
     assert read_fast == [True]  # only the large file is offered to the fast reader
