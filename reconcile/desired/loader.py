@@ -13,18 +13,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_diagnostics
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
 from reconcile.desired.fast_reader import FAST_MIN_CHARS
+from reconcile.desired.large_files import LargeFiles
 from reconcile.desired.model import Desired, Location
-from reconcile.desired.parallel import read_all
-from reconcile.desired.places import DeferredPlaces, FilePlaces, MarkedPlaces
-from reconcile.desired.rows import FileRows, GroupRow, fast_rows, group_row, user_row
-from reconcile.desired.rules import Collected, FileEntries, TenantEntry, build_desired
+from reconcile.desired.places import FilePlaces, MarkedPlaces
+from reconcile.desired.rows import GroupRow, group_row, user_row
+from reconcile.desired.rules import Collected, FileEntries, TenantEntry, build_desired, merge_users
 from reconcile.desired.schema import FileSchema, TenantSchema, UserSchema
 from reconcile.desired.yaml_reader import YamlMap, YamlSeq, read_yaml
 from reconcile.identity import email_key
@@ -54,18 +54,25 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
     collected = Collected()
     files = _discover(Path(path), collected)
     texts = [_read_text(file_path, display, collected) for file_path, display in files]
-    for (_, display), text, rows in zip(files, texts, _read_large(texts), strict=True):
-        if text is None:
-            continue  # could not be read (reported)
-        if rows is not None:
-            logger.debug("%s: read by the fast reader", display)
-            collected.files.append(FileEntries(DeferredPlaces(display, text, env), *rows))
-            continue
-        if len(text) >= FAST_MIN_CHARS:
-            logger.debug("%s: read by the exact reader (the fast one left it alone)", display)
-        _read_exact(text, display, env, collected)
+    large = LargeFiles(texts)
+    try:
+        for index, ((_, display), text) in enumerate(zip(files, texts, strict=True)):
+            if text is None:
+                continue  # could not be read (reported)
+            entries = large.entries(index, display, env)
+            if entries is not None:
+                logger.debug("%s: read by the fast reader", display)
+                collected.files.append(entries)
+                continue
+            if len(text) >= FAST_MIN_CHARS:
+                logger.debug("%s: read by the exact reader (the fast one left it alone)", display)
+            _read_exact(text, display, env, collected)
+        users = merge_users(collected.files, collected.diagnostics)
+        large.resolve(users)
+    finally:
+        large.close()
     # The cross-file rules run even after file errors, so one run reports everything.
-    desired = build_desired(collected)
+    desired = build_desired(collected, users)
     errors = [d for d in collected.diagnostics if d.severity == "error"]
     if errors:
         raise DesiredStateError(errors)
@@ -132,17 +139,6 @@ def _read_text(path: Path, display: str, collected: Collected) -> str | None:
             f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as UTF-8",
         )
         return None
-
-
-def _read_large(texts: list[str | None]) -> list[FileRows | None]:
-    """The rows of each large file the fast reader reads (rows.py), in parallel where that
-    pays (parallel.py); None for every other file."""
-    large = [i for i, text in enumerate(texts) if text is not None and len(text) >= FAST_MIN_CHARS]
-    rows: list[FileRows | None] = [None] * len(texts)
-    found = read_all([cast(str, texts[i]) for i in large], fast_rows)
-    for index, file_rows in zip(large, found, strict=True):
-        rows[index] = file_rows
-    return rows
 
 
 def _read_exact(text: str, display: str, env: Mapping[str, str], collected: Collected) -> None:

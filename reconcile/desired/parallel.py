@@ -1,18 +1,23 @@
-"""Read the large files of a folder on two cores: a forked child reads some, we read the rest.
+"""A forked helper that answers two questions, so that a large load uses two cores.
 
-Why a forked child: parsing and validating is CPU work under the GIL, so threads gain
-nothing; a child forked here starts with every text already in its memory (shared
-copy-on-write, nothing is sent to it) and sends back only the rows of its files (rows.py:
-builtins), through a pipe, with `marshal`: for such data the cheapest serializer, and
-safe here, as both ends are the same interpreter and the data is our own.
+Why a forked child: parsing, validating and resolving members is CPU work under the GIL,
+so threads gain nothing. A child forked here starts with every text already in its memory
+(shared copy-on-write, nothing is sent to it) and answers with builtins only (the rows of
+rows.py, lists of numbers), through a pipe, with `marshal`: for such data the cheapest
+serializer, and safe here, as both ends are the same interpreter and the data is our own.
 
-Only where it is safe and pays (`_may_fork`): on Linux (elsewhere processes are not forked
+The conversation (loader.py holds its content): the child runs `first()` and sends the
+answer; then waits for one question, runs `second(question)` and sends that answer; then
+exits. We may skip the question (closing our end): the child then exits at once.
+
+Only where it is safe and pays (`may_fork`): on Linux (elsewhere processes are not forked
 by default, and starting one costs more than it saves), with two CPUs to run on, when this
 process has no other thread (a child forked beside a thread that holds a lock can hang on
 it), and with enough text to read (PARALLEL_MIN_CHARS).
 
-A child that fails in any way (it crashed, was killed, its answer is cut short or not what
-was asked) costs time only: we read its files ourselves. Ctrl-C stops both.
+A helper that fails in any way (it crashed, was killed, an answer is cut short) costs time
+only: every answer is then None and the caller does that part of the work itself. Ctrl-C
+stops both.
 """
 
 from __future__ import annotations
@@ -22,121 +27,141 @@ import logging
 import marshal
 import os
 import signal
+import struct
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
-Result = TypeVar("Result")
-
 # Below this much text a fork costs about what it saves (measured in BENCHMARKS.md).
 PARALLEL_MIN_CHARS = 4 * 1024 * 1024
-# The child's share of the text: we also unpack its answer, so it takes a little less.
-CHILD_SHARE = 0.5
+_LENGTH = struct.Struct("<Q")  # each message: its length, then the marshalled data
 
 
-def read_all(texts: Sequence[str], read: Callable[[str], Result]) -> list[Result]:
-    """`[read(text) for text in texts]`, with part of it done in a forked child when that
-    is safe and worth it. `read` must return builtins only (what `marshal` can carry)."""
-    if not _may_fork(texts):
-        return [read(text) for text in texts]
-    theirs, ours = _split(texts)
-    try:
-        receiving, sending = os.pipe()
-        _widen(sending)
-        child = os.fork()
-    except OSError as exc:
-        logger.debug("reading on one core: cannot fork (%s)", exc)
-        return [read(text) for text in texts]
-    if child == 0:  # pragma: no cover - runs in the child, which never returns
-        _answer_and_exit(texts, theirs, read, receiving, sending)
-    os.close(sending)
-    results: list[Any] = [None] * len(texts)
-    with os.fdopen(receiving, "rb") as stream:
+def may_fork(total_chars: int) -> bool:
+    return (
+        sys.platform == "linux"
+        and total_chars >= PARALLEL_MIN_CHARS
+        and len(os.sched_getaffinity(0)) >= 2
+        and threading.active_count() == 1
+    )
+
+
+class Helper:
+    """The parent's end of the conversation. Every method returns None once it failed."""
+
+    def __init__(self, first: Callable[[], Any], second: Callable[[Any], Any]) -> None:
+        self._pid = 0
+        answers, answering = os.pipe()
+        questions, asking = os.pipe()
+        _widen(answering)
         try:
-            for index in ours:
-                results[index] = read(texts[index])
-            data = stream.read()
-        except BaseException:  # Ctrl-C, or a bug of ours: stop the child too
-            os.kill(child, signal.SIGKILL)
-            os.waitpid(child, 0)
+            self._pid = os.fork()
+        except OSError:
+            for fd in (answers, answering, questions, asking):
+                os.close(fd)
             raise
-    status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
-    answer = _checked(data, theirs) if status == 0 else None
-    if answer is None:
-        logger.debug("reading on one core: the child did not answer (exit status %s)", status)
-        answer = {index: read(texts[index]) for index in theirs}
-    for index in theirs:
-        results[index] = answer[index]
-    return results
+        if self._pid == 0:  # pragma: no cover - runs in the child, which never returns
+            os.close(answers)
+            os.close(asking)
+            _converse(first, second, questions, answering)
+        os.close(answering)
+        os.close(questions)
+        self._answers: Any = os.fdopen(answers, "rb")
+        self._asking: Any = os.fdopen(asking, "wb")
+        self._failed = False
+
+    def answer(self) -> Any:
+        """The next answer (the first, or the second once asked); None if it failed."""
+        if self._failed:
+            return None
+        try:
+            head = self._answers.read(_LENGTH.size)
+            (length,) = _LENGTH.unpack(head)
+            data = self._answers.read(length)
+            if len(data) != length:
+                raise EOFError("answer cut short")
+            return marshal.loads(data)
+        except (OSError, EOFError, ValueError, TypeError, struct.error) as exc:
+            self._fail(f"no answer ({exc})")
+            return None
+
+    def ask(self, question: Any) -> None:
+        if self._failed:
+            return
+        try:
+            _send(self._asking, question)
+            self._asking.close()
+        except (OSError, ValueError) as exc:
+            self._fail(f"cannot ask ({exc})")
+
+    def close(self) -> None:
+        """Done (or given up): the child is told to go, or stopped, and reaped."""
+        with contextlib.suppress(OSError):
+            self._asking.close()  # a child waiting for the question exits
+        with contextlib.suppress(OSError):
+            self._answers.close()
+        if self._pid:
+            pid, _ = os.waitpid(self._pid, os.WNOHANG)
+            if pid == 0:  # still working: its answers are no longer wanted
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            self._pid = 0
+
+    def _fail(self, why: str) -> None:
+        logger.debug("the helper process failed: %s; doing its part here", why)
+        self._failed = True
+
+    def __enter__(self) -> Helper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _converse(  # pragma: no cover - runs in the child
+    first: Callable[[], Any], second: Callable[[Any], Any], questions: int, answering: int
+) -> None:
+    """The child: answer, wait for the question, answer, and exit without running anything
+    of the parent's (no cleanup, no buffered output written twice)."""
+    status = 1
+    try:
+        with os.fdopen(answering, "wb") as out, os.fdopen(questions, "rb") as inbox:
+            _send(out, first())
+            out.flush()
+            head = inbox.read(_LENGTH.size)
+            if len(head) == _LENGTH.size:  # else: not asked
+                (length,) = _LENGTH.unpack(head)
+                _send(out, second(marshal.loads(inbox.read(length))))
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _send(stream: Any, value: Any) -> None:
+    data = marshal.dumps(value)
+    stream.write(_LENGTH.pack(len(data)))
+    stream.write(data)
 
 
 def _widen(pipe: int) -> None:
-    """A 1 MiB pipe buffer (Linux's usual most) halves the time the answer takes to cross."""
+    """A 1 MiB pipe buffer (Linux's usual most) halves the time an answer takes to cross."""
     import fcntl  # here: a module of POSIX systems only, and this runs on Linux only
 
     with contextlib.suppress(OSError, AttributeError):  # a lower limit: the default then
         fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
-def _may_fork(texts: Sequence[str]) -> bool:
-    return (
-        sys.platform == "linux"
-        and len(texts) >= 2
-        and sum(map(len, texts)) >= PARALLEL_MIN_CHARS
-        and len(os.sched_getaffinity(0)) >= 2
-        and threading.active_count() == 1
-    )
-
-
-def _cost(text: str) -> int:
-    """About how long `text` takes to read: a mapping key (every `:`) costs as much as
-    ~80 characters of a plain list (measured on users files beside groups files)."""
-    return len(text) + 80 * text.count(":")
-
-
-def _split(texts: Sequence[str]) -> tuple[list[int], list[int]]:
-    """(the child's, ours): indexes, costliest first to whichever side is further below its
-    share of the work."""
-    costs = [_cost(text) for text in texts]
-    total = sum(costs)
-    targets = (total * CHILD_SHARE, total * (1 - CHILD_SHARE))
+def split(costs: list[int]) -> tuple[list[int], list[int]]:
+    """(the helper's, ours): positions in `costs`, costliest first to whichever side has
+    less so far. Balanced halves: we also unpack the helper's answers, but it waits for
+    our question meanwhile (loader.py)."""
     sides: tuple[list[int], list[int]] = ([], [])
     loads = [0, 0]
-    for index in sorted(range(len(texts)), key=lambda i: -costs[i]):
-        side = 0 if loads[0] / targets[0] <= loads[1] / targets[1] else 1
+    for index in sorted(range(len(costs)), key=lambda i: -costs[i]):
+        side = 0 if loads[0] <= loads[1] else 1
         sides[side].append(index)
         loads[side] += costs[index]
     return sides[0], sides[1]
-
-
-def _answer_and_exit(  # pragma: no cover - runs in the child
-    texts: Sequence[str],
-    indexes: list[int],
-    read: Callable[[str], Any],
-    receiving: int,
-    sending: int,
-) -> None:
-    """The child: read its texts, write the answer, exit without running anything of the
-    parent's (no cleanup, no buffered output written twice)."""
-    status = 1
-    try:
-        os.close(receiving)
-        data = marshal.dumps({index: read(texts[index]) for index in indexes})
-        with os.fdopen(sending, "wb") as stream:
-            stream.write(data)
-        status = 0
-    finally:
-        os._exit(status)
-
-
-def _checked(data: bytes, indexes: list[int]) -> dict[int, Any] | None:
-    try:
-        answer = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return None  # cut short: the child died while writing
-    if type(answer) is not dict or sorted(answer) != sorted(indexes):
-        return None
-    return answer

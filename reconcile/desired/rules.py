@@ -9,10 +9,10 @@ a close match suggested) or listed twice in one group.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
 from reconcile.desired.diagnostics import Diagnostic
 from reconcile.desired.expiry import parse_expires
@@ -50,6 +50,9 @@ class FileEntries:
     places: FilePlaces
     users: list[UserRow]
     groups: list[GroupRow]
+    # Per group, when filled: its members already resolved to user keys (resolve_members),
+    # None where the merge must resolve them itself.
+    resolved: list[list[str] | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +96,12 @@ def _clean(text: str | None) -> str | None:
     return text.strip() or None
 
 
-def build_desired(collected: Collected) -> Desired:
-    """Merge the collected entries, appending every cross-file problem to `collected`."""
+def build_desired(collected: Collected, users: dict[str, DesiredUser]) -> Desired:
+    """Merge the collected entries, appending every cross-file problem to `collected`.
+    `users`: what `merge_users` made of the same entries (a step of its own, so that the
+    loader can resolve members meanwhile)."""
     report = collected.diagnostics
     tenant = _merge_tenant(collected.tenant, report)
-    users = _merge_users(collected.files, report)
     _check_invalid_duplicates(collected.invalid_users, users, report)
     groups = _merge_groups(collected.files, users, collected.invalid_user_keys, report)
     _check_protected_expiries(tenant, users, groups, report)
@@ -181,7 +185,7 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
     )
 
 
-def _merge_users(files: Iterable[FileEntries], report: list[Diagnostic]) -> dict[str, DesiredUser]:
+def merge_users(files: Iterable[FileEntries], report: list[Diagnostic]) -> dict[str, DesiredUser]:
     users: dict[str, DesiredUser] = {}
     for file in files:
         places = file.places
@@ -269,23 +273,11 @@ def _merge_groups(
     # plan/planner.py); the cache also saves re-keying addresses that repeat a lot.
     own_key = {key: key for key in users}
     keys: dict[str, str] = {}
-    # Every e-mail as declared (trimmed, so its key is the user's own key): nearly every
-    # member is written that way and resolves with one lookup. Never holds anything else.
-    as_declared = {user.email: key for key, user in users.items()}
-    known = as_declared.get
+    known = as_declared(users).get
     for file in files:
         places = file.places
-        for (
-            key,
-            name,
-            pin,
-            renamed_from,
-            state,
-            written,
-            ordered,
-            expiring,
-            distinct,
-        ) in file.groups:
+        for position, row in enumerate(file.groups):
+            key, name, pin, renamed_from, state, written, ordered, expiring, _ = row
             entry = GroupEntry(key, places.group(key), places)
             first = groups.get(key)
             if first is not None:
@@ -295,12 +287,13 @@ def _merge_groups(
                     f"group '{key}' is declared twice (also at {first.location}): keep one",
                 )
                 continue
-            found = list(map(known, ordered))
-            if None not in found and distinct:
-                # Every member a declared e-mail as written, none twice: as each declared
-                # user has one declared e-mail, no two members are the same user either.
-                members = cast(list[str], found)
+            resolved = file.resolved[position] if file.resolved else None
+            if resolved is None:
+                (resolved,) = resolve_members([row], known)
+            if resolved is not None:
+                members = resolved
             else:
+                found = list(map(known, ordered))
                 members = [
                     k if k is not None else keys.setdefault(m, _shared(email_key(m), own_key))
                     for k, m in zip(found, ordered, strict=True)
@@ -334,6 +327,28 @@ def _merge_groups(
             kept.append(entry)
     _check_names(kept, groups, report)
     return groups
+
+
+def as_declared(users: dict[str, DesiredUser]) -> dict[str, str]:
+    """Every e-mail as declared (trimmed, so its key is the user's own key) -> that key:
+    nearly every member is written that way and resolves with one lookup."""
+    return {user.email: key for key, user in users.items()}
+
+
+def resolve_members(groups: Iterable[GroupRow], lookup: Callable[[str], Any]) -> list[Any]:
+    """Per group, `lookup` of each member in sorted order, when every member is found and
+    none is written twice; else None (the merge then finds and reports each problem).
+
+    Pure, and `lookup` may return anything: the merge passes `as_declared(...).get` (the
+    user's own key object, see "Shared objects" in plan/planner.py), the helper process of
+    the loader a position in the list of declared e-mails (parallel.py).
+    """
+    resolved: list[Any] = []
+    for row in groups:
+        found = list(map(lookup, row[6])) if row[8] else None
+        # As each declared user has one declared e-mail, distinct e-mails are distinct users.
+        resolved.append(found if found is not None and None not in found else None)
+    return resolved
 
 
 def _shared(key: str, own_key: dict[str, str]) -> str:
