@@ -39,9 +39,9 @@ def test_the_library_leaves_the_collector_alone(monkeypatch: pytest.MonkeyPatch)
     seen: list[bool] = []
     build = loader.build_desired
 
-    def spy(collected: Any) -> Any:
+    def spy(collected: Any, users: Any) -> Any:
         seen.append(gc.isenabled())
-        return build(collected)
+        return build(collected, users)
 
     monkeypatch.setattr(loader, "build_desired", spy)
     load_desired(REPO / "desired_state")
