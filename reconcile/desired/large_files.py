@@ -4,16 +4,20 @@ Two steps, as the loader (loader.py) takes them, each shared with the helper (pa
 
 1. `LargeFiles(texts)`: the rows (rows.py) of every large file the fast reader can read.
    The helper reads its share of the files and answers with their users only; we read ours.
-2. `resolve(users)`, once the loader has merged every file's users: the members of each
-   group resolved to user keys (rules.resolve_members). The helper resolves its own files'
-   groups against the declared e-mails we send it, and answers with their rows and, for
-   each member, the position of its e-mail in what we sent; we resolve ours meanwhile.
+2. `share_users(files)`, once every file's users are read, then `resolve(users)`, once the
+   loader has merged them: the members of each group resolved to user keys
+   (rules.resolve_members). The helper resolves its own files' groups against the declared
+   e-mails `share_users` sends it while we merge the users and resolve our groups; it
+   answers with their rows and, for each member, the position of its e-mail in what we
+   sent. (A member written as an e-mail declared twice resolves to the same key either
+   way; the duplicate is an error of its own.)
 
 The merge then only sorts and builds. Whatever the helper fails to answer, we do here.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -25,6 +29,12 @@ from reconcile.desired.places import DeferredPlaces
 from reconcile.desired.rows import FileRows, GroupRow, fast_rows
 from reconcile.desired.rules import FileEntries, as_declared, resolve_members
 
+logger = logging.getLogger(__name__)
+
+# The helper's part of the reading: a little under half, as we then merge the users while it
+# resolves most of the members (measured at 100k users, BENCHMARKS.md).
+HELPER_SHARE = 0.45
+
 
 class LargeFiles:
     def __init__(self, texts: Sequence[str | None]) -> None:
@@ -34,8 +44,13 @@ class LargeFiles:
         self._entries: dict[int, FileEntries] = {}
         self._theirs: list[int] = []  # the helper's files, their groups still to come
         self._helper: Helper | None = None
+        self._asked = False
+        self._keys: list[str] = []
         if len(large) >= 2 and may_fork(sum(len(self._text(i)) for i in large)):
-            theirs, ours = split([_cost(self._text(i)) for i in large])
+            measures = [_measure(self._text(i)) for i in large]
+            theirs, ours = split(
+                [cost for cost, _ in measures], [share for _, share in measures], HELPER_SHARE
+            )
             kept: dict[int, FileRows | None] = {}  # filled in the helper, by `_read`
             helped = [large[n] for n in theirs]
             self._helper = Helper(
@@ -48,6 +63,10 @@ class LargeFiles:
         if self._helper is not None:
             self._take_users(self._helper.answer())
 
+    def offered(self, index: int) -> bool:
+        """Whether file `index` was large enough to be offered to the fast reader."""
+        return index in self._rows
+
     def entries(self, index: int, display: str, environ: Mapping[str, str]) -> FileEntries | None:
         """The entries of file `index` if the fast reader read it; None: read it exactly."""
         rows = self._rows.get(index)
@@ -58,22 +77,29 @@ class LargeFiles:
         self._entries[index] = entries
         return entries
 
+    def share_users(self, files: Sequence[FileEntries]) -> None:
+        """Step 2's question, as soon as every file's users are read: the helper resolves
+        its groups against every declared e-mail while we merge the users."""
+        emails = [row[1] for file in files for row in file.users]
+        self._keys = [row[0] for file in files for row in file.users]  # of those e-mails
+        if self._helper is not None and self._theirs:
+            self._helper.ask(emails)
+            self._asked = True
+
     def resolve(self, users: dict[str, DesiredUser]) -> None:
         """Resolve the members of every group of the entries handed out (step 2)."""
-        declared = as_declared(users)
-        helper = self._helper if self._theirs else None
-        if helper is not None:
-            helper.ask(list(declared))
+        known = as_declared(users).get
         for index, entries in self._entries.items():
             if index not in self._theirs:
-                entries.resolved[:] = resolve_members(entries.groups, declared.get)
-        if helper is None:
+                entries.resolved[:] = resolve_members(entries.groups, known)
+        if not self._theirs:
             return
-        answer = helper.answer()
+        answer = self._helper.answer() if self._helper is not None and self._asked else None
         asked = sorted(index for index in self._theirs if self._rows.get(index) is not None)
         if not (type(answer) is dict and sorted(answer) == asked):
-            answer = None  # failed, or not what was asked: read and resolve here
-        keys = list(declared.values())  # in the order of the e-mails sent
+            logger.debug("the helper did not resolve its groups: reading them here")
+            answer = None  # failed, or not what was asked
+        keys = self._keys
         for index in self._theirs:
             if index not in self._entries:
                 continue  # the loader read it exactly after all
@@ -81,7 +107,7 @@ class LargeFiles:
             if answer is None:
                 rows = fast_rows(self._text(index))
                 groups: list[GroupRow] = rows[1] if rows is not None else []
-                resolved = resolve_members(groups, declared.get)
+                resolved = resolve_members(groups, known)
             else:
                 groups, positions = answer[index]
                 resolved = [
@@ -100,6 +126,7 @@ class LargeFiles:
         """Step 1's answer: per file of the helper, its users' rows, or None (read it
         exactly); failed: we read those files here."""
         if not (type(answer) is dict and sorted(answer) == sorted(self._theirs)):
+            logger.debug("the helper did not read its files: reading them here")
             for index in self._theirs:
                 self._rows[index] = fast_rows(self._text(index))
             self._theirs = []
@@ -115,10 +142,17 @@ class LargeFiles:
         return text
 
 
-def _cost(text: str) -> int:
-    """About how long `text` takes to read: a mapping key (every `:`) costs as much as
-    ~80 characters of a plain list (measured on users files beside groups files)."""
-    return len(text) + 80 * text.count(":")
+def _measure(text: str) -> tuple[int, float]:
+    """(about how long `text` takes to read, about which part of it is member lists).
+
+    Cost: a mapping key (every `:`) costs as much as ~80 characters of a plain list
+    (measured on users files beside groups files). Member lists: the lines without a `:`.
+    The helper takes the files made most of them: it resolves their members while we merge
+    the users, and the users it reads come back to us at a cost (step 1's answer).
+    """
+    keys = text.count(":")
+    lines = text.count("\n") + 1
+    return len(text) + 80 * keys, max(lines - keys, 0) / lines
 
 
 # In the helper process:

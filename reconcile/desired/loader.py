@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 
 from reconcile.desired.diagnostics import DesiredStateError, Diagnostic, sort_diagnostics
 from reconcile.desired.errors_map import describe, suggest, validation_diagnostics
-from reconcile.desired.fast_reader import FAST_MIN_CHARS
 from reconcile.desired.large_files import LargeFiles
 from reconcile.desired.model import Desired, Location
 from reconcile.desired.places import FilePlaces, MarkedPlaces
@@ -64,9 +63,10 @@ def load_desired(path: Path, *, environ: Mapping[str, str] | None = None) -> Loa
                 logger.debug("%s: read by the fast reader", display)
                 collected.files.append(entries)
                 continue
-            if len(text) >= FAST_MIN_CHARS:
+            if large.offered(index):
                 logger.debug("%s: read by the exact reader (the fast one left it alone)", display)
             _read_exact(text, display, env, collected)
+        large.share_users(collected.files)
         users = merge_users(collected.files, collected.diagnostics)
         large.resolve(users)
     finally:

@@ -32,17 +32,21 @@ class Location:
 
     __slots__ = ("_column", "_find", "_line", "file")
 
-    def __init__(self, file: str, line: int, column: int) -> None:
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        column: int,
+        _find: Callable[[], tuple[int, int]] | None = None,
+    ) -> None:
         self.file = file
         self._line = line  # 1-based
         self._column = column  # 1-based
-        self._find: Callable[[], tuple[int, int]] | None = None
+        self._find = _find
 
     @classmethod
     def deferred(cls, file: str, find: Callable[[], tuple[int, int]]) -> Location:
-        location = cls(file, 0, 0)
-        location._find = find
-        return location
+        return cls(file, 0, 0, find)
 
     def _resolve(self) -> None:
         find = self._find
@@ -219,7 +223,7 @@ def desired_user(
     return user
 
 
-_NO_EXPIRIES: Mapping[str, Expiry] = MappingProxyType({})
+NO_EXPIRIES: Mapping[str, Expiry] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +235,7 @@ class DesiredGroup:
     state: GroupState = GroupState.PRESENT
     members: tuple[str, ...] = ()  # e-mail keys (email_key), sorted by the loader
     # R24: member key -> when that membership ends (only members written with `expires`)
-    expiries: Mapping[str, Expiry] = field(default_factory=lambda: _NO_EXPIRIES, hash=False)
+    expiries: Mapping[str, Expiry] = field(default_factory=lambda: NO_EXPIRIES, hash=False)
     location: Location | None = field(default=None, compare=False)
 
     @property

@@ -154,14 +154,20 @@ def _widen(pipe: int) -> None:
         fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
-def split(costs: list[int]) -> tuple[list[int], list[int]]:
-    """(the helper's, ours): positions in `costs`, costliest first to whichever side has
-    less so far. Balanced halves: we also unpack the helper's answers, but it waits for
-    our question meanwhile (loader.py)."""
-    sides: tuple[list[int], list[int]] = ([], [])
-    loads = [0, 0]
-    for index in sorted(range(len(costs)), key=lambda i: -costs[i]):
-        side = 0 if loads[0] <= loads[1] else 1
-        sides[side].append(index)
-        loads[side] += costs[index]
-    return sides[0], sides[1]
+def split(
+    costs: list[int], preference: list[float], share: float = 0.5
+) -> tuple[list[int], list[int]]:
+    """(the helper's, ours): positions in `costs`; the helper takes the items it is
+    preferred for first (highest `preference`), each while it has less than `share` of the
+    total cost (counting half of that item), and we take the rest."""
+    half = sum(costs) * share
+    theirs: list[int] = []
+    ours: list[int] = []
+    load = 0
+    for index in sorted(range(len(costs)), key=lambda i: -preference[i]):
+        if load + costs[index] / 2 <= half:
+            theirs.append(index)
+            load += costs[index]
+        else:
+            ours.append(index)
+    return theirs, ours

@@ -24,10 +24,12 @@ from reconcile.identity import email_key
 UserRow = tuple[
     str, str, str | None, str | None, str | None, bool, bool, str | None, str | None, int, str
 ]
-# (key, name, id, renamed_from, state, members, ordered, expiring, distinct): `members` the
-# e-mails as written, in order; `ordered` the same sorted; `expiring` (index in members,
-# expires) of each written as {email, expires}; `distinct`: no e-mail is written twice.
-# What is derived here is derived in the forked reader too (parallel.py), not by the merge.
+# (key, name, id, renamed_from, state, members, ordered, expiring, distinct, as_keys):
+# `members` the e-mails as written, in order; `ordered` the same sorted; `expiring` (index
+# in members, expires) of each written as {email, expires}; `distinct`: no e-mail is written
+# twice; `as_keys`: each is written as its own key (lower case), so that members resolved
+# in the order of `ordered` are sorted already. What is derived here is derived in the
+# helper process too (large_files.py), not in the merge.
 GroupRow = tuple[
     str,
     str,
@@ -37,6 +39,7 @@ GroupRow = tuple[
     list[str],
     list[str],
     tuple[tuple[int, str], ...],
+    bool,
     bool,
 ]
 FileRows = tuple[list[UserRow], list[GroupRow]]
@@ -109,7 +112,15 @@ def group_row(key: str, group: GroupSchema) -> GroupRow:
         sorted(members),
         expiring,
         len(set(members)) == len(members),
+        _lower_case(members),
     )
+
+
+def _lower_case(members: list[str]) -> bool:
+    # Joined: one pass in C for the group, not a call per member. Any character lower()
+    # changes (even one whose change depends on its neighbours) makes the two differ.
+    text = "\x00".join(members)
+    return text == text.lower()
 
 
 def _clean(text: str | None) -> str | None:
@@ -132,10 +143,18 @@ def fast_rows(text: str) -> FileRows | None:
     except ValidationError:
         return None
     # FastUserSchema is made by create_model: mypy knows it only as a model
-    validated = cast("list[_User]", checked.users or [])
-    users = [user_row(user, index) for index, user in enumerate(validated)]
-    if any(display is None and None in (first, last) for _, _, first, last, display, *_ in users):
-        return None  # R14: a user without a name
-    if any(email.index("@") > 64 for _, email, *_ in users if len(email) > 66):
-        return None  # a local part over 64 characters (the pattern cannot count it)
+    users = valid_user_rows(cast("list[_User]", checked.users or []))
+    if users is None:
+        return None
     return users, [group_row(key, group) for key, group in (checked.groups or {}).items()]
+
+
+def valid_user_rows(users: list[_User]) -> list[UserRow] | None:
+    """The rows of users FastUserSchema accepted, if UserSchema would accept them too and
+    they have no other problem: the two checks FastUserSchema cannot make itself."""
+    rows = [user_row(user, index) for index, user in enumerate(users)]
+    if any(display is None and None in (first, last) for _, _, first, last, display, *_ in rows):
+        return None  # R14: a user without a name
+    if any(email.index("@") > 64 for _, email, *_ in rows if len(email) > 66):
+        return None  # a local part over 64 characters (the pattern cannot count it)
+    return rows

@@ -17,6 +17,7 @@ from typing import Any
 from reconcile.desired.diagnostics import Diagnostic
 from reconcile.desired.expiry import parse_expires
 from reconcile.desired.model import (
+    NO_EXPIRIES,
     Desired,
     DesiredGroup,
     DesiredUser,
@@ -269,15 +270,15 @@ def _merge_groups(
     groups: dict[str, DesiredGroup] = {}
     kept: list[GroupEntry] = []
     suggester = _MemberSuggester(users)
-    # Member as written -> the declared user's own key object ("Shared objects" in
-    # plan/planner.py); the cache also saves re-keying addresses that repeat a lot.
-    own_key = {key: key for key in users}
+    shared = _SharedKeys(users)
+    # Member as written -> the declared user's own key object; the cache saves re-keying
+    # addresses that repeat a lot.
     keys: dict[str, str] = {}
     known = as_declared(users).get
     for file in files:
         places = file.places
         for position, row in enumerate(file.groups):
-            key, name, pin, renamed_from, state, written, ordered, expiring, _ = row
+            key, name, pin, renamed_from, state, written, ordered, expiring, _, as_keys = row
             entry = GroupEntry(key, places.group(key), places)
             first = groups.get(key)
             if first is not None:
@@ -295,7 +296,7 @@ def _merge_groups(
             else:
                 found = list(map(known, ordered))
                 members = [
-                    k if k is not None else keys.setdefault(m, _shared(email_key(m), own_key))
+                    k if k is not None else keys.setdefault(m, shared(email_key(m)))
                     for k, m in zip(found, ordered, strict=True)
                 ]
                 if not users.keys() >= set(members) or len(set(members)) != len(members):
@@ -304,24 +305,30 @@ def _merge_groups(
                     members = _check_members(
                         entry, written, users, invalid_user_keys, suggester, report
                     )
-                    members = [_shared(m, own_key) for m in members]
+                    members = [shared(m) for m in members]
             # Sorted: the order of a member list carries no meaning, and sorted members make
             # the plan's fingerprint of the desired state a linear pass, not a sort per group.
-            members.sort()
-            expiries = {
-                _shared(email_key(written[index]), own_key): Expiry(
-                    *parse_expires(text), location=entry.expires_location(index)
+            # Resolved from `ordered`, members written as their keys are sorted already.
+            if resolved is None or not as_keys:
+                members.sort()
+            expiries = NO_EXPIRIES
+            if expiring:
+                expiries = MappingProxyType(
+                    {
+                        shared(email_key(written[index])): Expiry(
+                            *parse_expires(text), location=entry.expires_location(index)
+                        )
+                        for index, text in expiring
+                    }
                 )
-                for index, text in expiring
-            }
             groups[key] = DesiredGroup(
                 key=key,
                 name=name,
                 id=pin,
                 renamed_from=renamed_from,
-                state=GroupState(state),
+                state=_STATES[state],
                 members=tuple(members),
-                expiries=MappingProxyType(expiries),
+                expiries=expiries,
                 location=entry.location,
             )
             kept.append(entry)
@@ -351,9 +358,22 @@ def resolve_members(groups: Iterable[GroupRow], lookup: Callable[[str], Any]) ->
     return resolved
 
 
-def _shared(key: str, own_key: dict[str, str]) -> str:
-    """The declared user's key object equal to `key`, else `key` itself."""
-    return own_key.get(key, key)
+class _SharedKeys:
+    """The declared user's own key object equal to a key, else the key itself ("Shared
+    objects" in plan/planner.py). Its table is built on first use: the members of a valid
+    folder, written as declared, never need it."""
+
+    def __init__(self, users: dict[str, DesiredUser]) -> None:
+        self._users = users
+        self._own: dict[str, str] | None = None
+
+    def __call__(self, key: str) -> str:
+        if self._own is None:
+            self._own = {own: own for own in self._users}
+        return self._own.get(key, key)
+
+
+_STATES = {state.value: state for state in GroupState}
 
 
 def _check_members(

@@ -4,6 +4,8 @@ errors at the same FILE:LINE:COLUMN whether its files take the fast path or the 
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconcile.desired import DesiredStateError, fast_reader, load_desired
-from reconcile.desired import loader as loader_module
+from reconcile.desired import DesiredStateError, fast_reader, large_files, load_desired, parallel
 from reconcile.desired.fast_reader import FAST_MIN_CHARS
 from reconcile.desired.yaml_reader import read_yaml
 
@@ -28,14 +29,20 @@ FOLDERS = sorted(
 )
 
 
-def outcome(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """What a load shows a user: errors, or the state with every place and warning."""
-    monkeypatch.setattr(loader_module, "FAST_MIN_CHARS", 0 if fast else 1 << 62)
+def outcome(
+    path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch, helped: bool = False
+) -> dict[str, Any]:
+    """What a load shows a user: errors, or the state with every place and warning.
+    `fast`: every file is offered to the fast path; `helped`: with a helper process too."""
+    monkeypatch.setattr(large_files, "FAST_MIN_CHARS", 0 if fast else 1 << 62)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0 if helped else 1 << 62)
     try:
         result = load_desired(path, environ={"TEAMVIEWER_SSO_CUSTOMER_ID": "sso"})
     except DesiredStateError as exc:
         return {"errors": [str(d) for d in exc.diagnostics]}
     desired = result.desired
+    for group in desired.groups.values():  # whatever the path, members come sorted
+        assert list(group.members) == sorted(group.members)
     return {
         "tenant": desired.tenant,
         "tenant_places": {k: str(v) for k, v in desired.tenant.locations.items()},
@@ -98,7 +105,7 @@ def test_a_large_file_with_one_problem_is_read_again_exactly(
     bad = "groups:\n  ops:\n    name: Ops\n    members: [user00001@example.test, nobody@x.test]\n"
     (tmp_path / "all.yaml").write_text(_big_users(3000, extra=bad), encoding="utf-8")
     for fast in (True, False):
-        monkeypatch.setattr(loader_module, "FAST_MIN_CHARS", 0 if fast else 1 << 62)
+        monkeypatch.setattr(large_files, "FAST_MIN_CHARS", 0 if fast else 1 << 62)
         with pytest.raises(DesiredStateError) as caught:
             load_desired(tmp_path, environ={})
         (error,) = caught.value.diagnostics
@@ -168,6 +175,8 @@ def test_random_folders_load_alike_on_both_paths(
         (folder / f"part{index}.yaml").write_text(text, encoding="utf-8")
     exact = outcome(folder, fast=False, monkeypatch=monkeypatch)
     assert outcome(folder, fast=True, monkeypatch=monkeypatch) == exact
+    if len(documents) > 1:
+        assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
 
 
 def test_without_yaml_rs_every_file_is_read_exactly(
@@ -184,3 +193,109 @@ def test_without_yaml_rs_every_file_is_read_exactly(
     assert "read by the exact reader" in caplog.text
     assert exact.users == fast.users
     assert exact.fingerprint == fast.fingerprint
+
+
+# With a helper process (parallel.py, large_files.py): the same outcome again, whatever
+# the helper answers or fails to answer.
+class _CountingHelper(parallel.Helper):
+    started = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        type(self).started += 1
+        super().__init__(*args, **kwargs)
+
+
+def _folder_of_many_files(root: Path, *, problems: bool) -> Path:
+    users = [f"user{n:04d}@example.test" for n in range(60)]
+    for part in range(3):
+        lines = ["users:"]
+        for email in users[part * 20 : part * 20 + 20]:
+            lines += [f"  - email: {email}", f"    display_name: {email.split('@')[0]}"]
+        if part == 2:
+            lines += ["  - email: gone@example.test", "    display_name: Gone",
+                      "    expires: 2027-03-31"]  # fmt: skip
+        if problems and part == 2:
+            lines += ["  - email: USER0001@example.test", "    display_name: Twice"]
+        (root / f"users-{part}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for part in range(2):
+        lines = ["groups:"]
+        for n in range(part * 5, part * 5 + 5):
+            members = users[n : n + 30 : 3]
+            lines += [f"  g{n}:", f"    name: Group {n}", "    members:"]
+            lines += [f"      - {m}" for m in members]
+        lines += [f"  odd{part}:", f"    name: Odd {part}", "    renamed_from: [Old]" * part,
+                  "    members:", "      - USER0002@example.test",
+                  "      - {email: user0003@example.test, expires: 2027-01-01}",
+                  "      - gone@example.test"]  # fmt: skip
+        if problems:
+            lines += ["      - nobody@example.test", "      - user0002@example.test"]
+        (root / f"groups-{part}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("problems", [False, True], ids=["valid", "with-problems"])
+def test_a_folder_loads_alike_with_a_helper_process(
+    problems: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder = _folder_of_many_files(tmp_path, problems=problems)
+    monkeypatch.setattr(large_files, "Helper", _CountingHelper)
+    _CountingHelper.started = 0
+    exact = outcome(folder, fast=False, monkeypatch=monkeypatch)
+    assert ("errors" in exact) is problems
+    assert outcome(folder, fast=True, monkeypatch=monkeypatch) == exact
+    assert _CountingHelper.started == 0
+    with caplog.at_level("DEBUG", logger="reconcile.desired"):
+        assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
+    assert _CountingHelper.started == 1
+    assert "the helper" not in caplog.text  # it answered both steps: nothing done twice
+
+
+def _raises(*args: Any) -> Any:
+    raise RuntimeError("the helper fails")
+
+
+def _exits(*args: Any) -> Any:
+    os._exit(3)
+
+
+def _answers_nonsense(*args: Any) -> Any:
+    return {"not": "asked"}
+
+
+@pytest.mark.parametrize("step", ["_read", "_resolve"])
+@pytest.mark.parametrize("failure", [_raises, _exits, _answers_nonsense], ids=lambda f: f.__name__)
+def test_whatever_the_helper_fails_at_we_do_ourselves(
+    step: str, failure: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    folder = _folder_of_many_files(tmp_path, problems=False)
+    exact = outcome(folder, fast=False, monkeypatch=monkeypatch)
+    monkeypatch.setattr(large_files, "Helper", _CountingHelper)
+    monkeypatch.setattr(large_files, step, failure)
+    _CountingHelper.started = 0
+    with caplog.at_level("DEBUG", logger="reconcile.desired"):
+        assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
+    assert _CountingHelper.started == 1
+    step_said = "read its files" if step == "_read" else "resolve its groups"
+    assert f"the helper did not {step_said}: " in caplog.text
+
+
+def test_no_helper_process_beside_another_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder_of_many_files(tmp_path, problems=False)
+    monkeypatch.setattr(large_files, "Helper", _CountingHelper)
+    _CountingHelper.started = 0
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        helped = outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch)
+    finally:
+        stop.set()
+        other.join()
+    assert _CountingHelper.started == 0  # a fork beside a thread could hang the child
+    assert helped == outcome(folder, fast=False, monkeypatch=monkeypatch)
