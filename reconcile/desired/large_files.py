@@ -47,21 +47,35 @@ class LargeFiles:
         self._asked = False
         self._keys: list[str] = []
         if len(large) >= 2 and may_fork(sum(len(self._text(i)) for i in large)):
-            measures = [_measure(self._text(i)) for i in large]
-            theirs, ours = split(
-                [cost for cost, _ in measures], [share for _, share in measures], HELPER_SHARE
+            self._helper, large = self._start_helper(large)
+        try:
+            for index in large:
+                self._rows[index] = fast_rows(self._text(index))
+            if self._helper is not None:
+                self._take_users(self._helper.answer())
+        except BaseException:  # Ctrl-C, or a bug of ours: the loader cannot close us yet
+            self.close()
+            raise
+
+    def _start_helper(self, large: list[int]) -> tuple[Helper | None, list[int]]:
+        """The helper, forked for its share of `large`, and the files left to us."""
+        measures = [_measure(self._text(i)) for i in large]
+        theirs, ours = split(
+            [cost for cost, _ in measures], [share for _, share in measures], HELPER_SHARE
+        )
+        if not (theirs and ours):
+            return None, large  # one file is nearly all of the work: no use
+        kept: dict[int, FileRows | None] = {}  # filled in the helper, by `_read`
+        helped = [large[n] for n in theirs]
+        try:
+            helper = Helper(
+                first=partial(_read, self._texts, helped, kept), second=partial(_resolve, kept)
             )
-            kept: dict[int, FileRows | None] = {}  # filled in the helper, by `_read`
-            helped = [large[n] for n in theirs]
-            self._helper = Helper(
-                first=partial(_read, texts, helped, kept), second=partial(_resolve, kept)
-            )
-            large = [large[n] for n in ours]
-            self._theirs = helped
-        for index in large:
-            self._rows[index] = fast_rows(self._text(index))
-        if self._helper is not None:
-            self._take_users(self._helper.answer())
+        except OSError as exc:  # no process to be had (a limit): all of it here
+            logger.debug("no helper process (%s): reading every file here", exc)
+            return None, large
+        self._theirs = helped
+        return helper, [large[n] for n in ours]
 
     def offered(self, index: int) -> bool:
         """Whether file `index` was large enough to be offered to the fast reader."""

@@ -104,10 +104,12 @@ class Helper:
         with contextlib.suppress(OSError):
             self._answers.close()
         if self._pid:
-            pid, _ = os.waitpid(self._pid, os.WNOHANG)
-            if pid == 0:  # still working: its answers are no longer wanted
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
+            # ChildProcessError, ProcessLookupError: reaped already (SIGCHLD ignored)
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):
+                pid, _ = os.waitpid(self._pid, os.WNOHANG)
+                if pid == 0:  # still working: its answers are no longer wanted
+                    os.kill(self._pid, signal.SIGKILL)
+                    os.waitpid(self._pid, 0)
             self._pid = 0
 
     def _fail(self, why: str) -> None:

@@ -30,12 +30,24 @@ FOLDERS = sorted(
 
 
 def outcome(
-    path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch, helped: bool = False
+    path: Path,
+    *,
+    fast: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    helped: bool = False,
+    threads_seen: bool = False,
 ) -> dict[str, Any]:
     """What a load shows a user: errors, or the state with every place and warning.
-    `fast`: every file is offered to the fast path; `helped`: with a helper process too."""
+    `fast`: every file is offered to the fast path; `helped`: with a helper process too.
+
+    The session's test servers run in threads of this process, where the loader would
+    (rightly) fork no helper; their locks are nothing the helper touches, so unless
+    `threads_seen`, the loader is told it is alone.
+    """
     monkeypatch.setattr(large_files, "FAST_MIN_CHARS", 0 if fast else 1 << 62)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0 if helped else 1 << 62)
+    count = threading.active_count if threads_seen else (lambda: 1)
+    monkeypatch.setattr(parallel.threading, "active_count", count)
     try:
         result = load_desired(path, environ={"TEAMVIEWER_SSO_CUSTOMER_ID": "sso"})
     except DesiredStateError as exc:
@@ -293,9 +305,24 @@ def test_no_helper_process_beside_another_thread(
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        helped = outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch)
+        helped = outcome(folder, fast=True, helped=True, threads_seen=True, monkeypatch=monkeypatch)
     finally:
         stop.set()
         other.join()
     assert _CountingHelper.started == 0  # a fork beside a thread could hang the child
     assert helped == outcome(folder, fast=False, monkeypatch=monkeypatch)
+
+
+def test_no_process_to_be_had_means_all_of_it_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _folder_of_many_files(tmp_path, problems=False)
+    exact = outcome(folder, fast=False, monkeypatch=monkeypatch)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
+    with caplog.at_level("DEBUG", logger="reconcile.desired"):
+        assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
+    assert "no helper process (" in caplog.text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -84,3 +86,13 @@ def test_the_work_is_split_in_halves_the_helper_taking_what_it_is_preferred_for(
     assert sorted(theirs + ours) == list(range(len(costs)))
     assert theirs[:3] == [1, 2, 4]  # by preference, while under half of the 200
     assert abs(sum(costs[i] for i in theirs) - sum(costs[i] for i in ours)) <= 20
+
+
+def test_a_helper_reaped_by_the_system_is_no_error() -> None:
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped at exit
+    try:
+        with Helper(first=lambda: 1, second=lambda q: q) as helper:
+            assert helper.answer() == 1
+            time.sleep(0.2)  # let it exit, unasked, once we close
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
