@@ -12,7 +12,9 @@ process, alternating, best of `--repeat` each:
 
 Both share the machine the same way, so their ratio is what to compare across runs (the
 absolute times move with the load of a shared machine). One line per figure, the ratio last.
-Goal: ratio <= 0.15.
+Goal: ratio <= 0.15. Where the loader forks a helper process (Linux, two CPUs, no other
+thread: desired/parallel.py) it does so here too, as in the product; the line "helper
+process" says whether it did.
 """
 
 from __future__ import annotations
