@@ -7,10 +7,9 @@ Two steps, as the loader (loader.py) takes them, each shared with the helper (pa
 2. `share_users(files)`, once every file's users are read, then `resolve(users)`, once the
    loader has merged them: the members of each group resolved to user keys
    (rules.resolve_members). The helper resolves its own files' groups against the declared
-   e-mails `share_users` sends it while we merge the users and resolve our groups; it
-   answers with their rows and, for each member, the position of its e-mail in what we
-   sent. (A member written as an e-mail declared twice resolves to the same key either
-   way; the duplicate is an error of its own.)
+   e-mails `share_users` sends it (the first declaration of each key, as the merge keeps
+   it) while we merge the users and resolve our groups; it answers with their rows and,
+   for each member, the position of its e-mail in what we sent.
 
 The merge then only sorts and builds. Whatever the helper fails to answer, we do here.
 """
@@ -94,11 +93,17 @@ class LargeFiles:
     def share_users(self, files: Sequence[FileEntries]) -> None:
         """Step 2's question, as soon as every file's users are read: the helper resolves
         its groups against every declared e-mail while we merge the users."""
-        emails = [row[1] for file in files for row in file.users]
-        self._keys = [row[0] for file in files for row in file.users]  # of those e-mails
-        if self._helper is not None and self._theirs:
-            self._helper.ask(emails)
-            self._asked = True
+        if self._helper is None or not self._theirs:
+            return
+        # The first declaration of each key, as `merge_users` keeps it: `as_declared` of
+        # the merged users, before the merge.
+        declared: dict[str, str] = {}
+        for file in files:
+            for row in file.users:
+                declared.setdefault(row[0], row[1])
+        self._keys = list(declared)
+        self._helper.ask(list(declared.values()))
+        self._asked = True
 
     def resolve(self, users: dict[str, DesiredUser]) -> None:
         """Resolve the members of every group of the entries handed out (step 2)."""
@@ -109,8 +114,7 @@ class LargeFiles:
         if not self._theirs:
             return
         answer = self._helper.answer() if self._helper is not None and self._asked else None
-        asked = sorted(index for index in self._theirs if self._rows.get(index) is not None)
-        if not (type(answer) is dict and sorted(answer) == asked):
+        if not self._answers_resolution(answer):
             logger.debug("the helper did not resolve its groups: reading them here")
             answer = None  # failed, or not what was asked
         keys = self._keys
@@ -130,6 +134,13 @@ class LargeFiles:
                 ]
             entries.groups[:] = groups
             entries.resolved[:] = resolved
+
+    def _answers_resolution(self, answer: Any) -> bool:
+        """Whether step 2's answer holds, for each file asked, a resolution per group."""
+        asked = sorted(index for index in self._theirs if self._rows.get(index) is not None)
+        if not (type(answer) is dict and sorted(answer) == asked):
+            return False
+        return all(len(groups) == len(found) for groups, found in answer.values())
 
     def close(self) -> None:
         if self._helper is not None:

@@ -37,12 +37,12 @@ class Location:
         file: str,
         line: int,
         column: int,
-        _find: Callable[[], tuple[int, int]] | None = None,
+        find: Callable[[], tuple[int, int]] | None = None,
     ) -> None:
         self.file = file
         self._line = line  # 1-based
         self._column = column  # 1-based
-        self._find = _find
+        self._find = find  # if given: line and column are find()'s, worked out when read
 
     @classmethod
     def deferred(cls, file: str, find: Callable[[], tuple[int, int]]) -> Location:

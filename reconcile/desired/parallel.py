@@ -30,7 +30,7 @@ import signal
 import struct
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 # Below this much text a fork costs about what it saves (measured in BENCHMARKS.md).
 PARALLEL_MIN_CHARS = 4 * 1024 * 1024
 _LENGTH = struct.Struct("<Q")  # each message: its length, then the marshalled data
+_HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 def may_fork(total_chars: int) -> bool:
@@ -54,24 +55,36 @@ class Helper:
 
     def __init__(self, first: Callable[[], Any], second: Callable[[Any], Any]) -> None:
         self._pid = 0
-        answers, answering = os.pipe()
-        questions, asking = os.pipe()
-        _widen(answering)
-        try:
-            self._pid = os.fork()
-        except OSError:
-            for fd in (answers, answering, questions, asking):
-                os.close(fd)
-            raise
-        if self._pid == 0:  # pragma: no cover - runs in the child, which never returns
-            os.close(answers)
-            os.close(asking)
-            _converse(first, second, questions, answering)
-        os.close(answering)
-        os.close(questions)
-        self._answers: Any = os.fdopen(answers, "rb")
-        self._asking: Any = os.fdopen(asking, "wb")
         self._failed = False
+        self._answered = 0  # answers received
+        self._asked = False
+        fds: list[int] = []
+        try:
+            fds.extend(os.pipe())  # answers, answering
+            fds.extend(os.pipe())  # questions, asking
+            answers, answering, questions, asking = fds
+            _widen(answering)
+            # Ctrl-C (or a TERM) is held back across the fork: the child must never see it
+            # as an exception, which could run our caller's code in it.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+            try:
+                self._pid = os.fork()
+                if self._pid == 0:  # pragma: no cover - the child, which never returns
+                    _converse(first, second, fds, held)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            os.close(answering)
+            os.close(questions)
+            fds = [answers, asking]
+            self._answers: Any = os.fdopen(answers, "rb")
+            fds = [asking]
+            self._asking: Any = os.fdopen(asking, "wb")
+        except BaseException:  # no pipe or process to be had, or Ctrl-C: leave nothing
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._stop()
+            raise
 
     def answer(self) -> Any:
         """The next answer (the first, or the second once asked); None if it failed."""
@@ -83,10 +96,12 @@ class Helper:
             data = self._answers.read(length)
             if len(data) != length:
                 raise EOFError("answer cut short")
-            return marshal.loads(data)
+            answer = marshal.loads(data)
         except (OSError, EOFError, ValueError, TypeError, struct.error) as exc:
             self._fail(f"no answer ({exc})")
             return None
+        self._answered += 1
+        return answer
 
     def ask(self, question: Any) -> None:
         if self._failed:
@@ -94,23 +109,31 @@ class Helper:
         try:
             _send(self._asking, question)
             self._asking.close()
+            self._asked = True
         except (OSError, ValueError) as exc:
             self._fail(f"cannot ask ({exc})")
 
     def close(self) -> None:
         """Done (or given up): the child is told to go, or stopped, and reaped."""
         with contextlib.suppress(OSError):
-            self._asking.close()  # a child waiting for the question exits
+            self._asking.close()  # a child waiting for the question exits at once
         with contextlib.suppress(OSError):
             self._answers.close()
-        if self._pid:
-            # ChildProcessError, ProcessLookupError: reaped already (SIGCHLD ignored)
-            with contextlib.suppress(ChildProcessError, ProcessLookupError):
-                pid, _ = os.waitpid(self._pid, os.WNOHANG)
-                if pid == 0:  # still working: its answers are no longer wanted
-                    os.kill(self._pid, signal.SIGKILL)
-                    os.waitpid(self._pid, 0)
-            self._pid = 0
+        # A child with nothing left to do is leaving: wait for it. One still working (we
+        # gave up on it) is stopped.
+        finished = not self._failed and self._answered == (2 if self._asked else 1)
+        self._stop(wait=finished)
+
+    def _stop(self, *, wait: bool = False) -> None:
+        if not self._pid:
+            return
+        pid, self._pid = self._pid, 0
+        # ChildProcessError: reaped already, by the system (SIGCHLD ignored)
+        with contextlib.suppress(ChildProcessError):
+            if not wait and os.waitpid(pid, os.WNOHANG)[0] == 0:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
     def _fail(self, why: str) -> None:
         logger.debug("the helper process failed: %s; doing its part here", why)
@@ -124,12 +147,22 @@ class Helper:
 
 
 def _converse(  # pragma: no cover - runs in the child
-    first: Callable[[], Any], second: Callable[[Any], Any], questions: int, answering: int
+    first: Callable[[], Any],
+    second: Callable[[Any], Any],
+    fds: list[int],
+    held: Iterable[int],
 ) -> None:
     """The child: answer, wait for the question, answer, and exit without running anything
-    of the parent's (no cleanup, no buffered output written twice)."""
+    of the parent's (no cleanup, no buffered output written twice). Ctrl-C and TERM end it
+    outright (their default action), never as an exception."""
     status = 1
     try:
+        for number in _HELD:
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        answers, answering, questions, asking = fds
+        os.close(answers)
+        os.close(asking)
         with os.fdopen(answering, "wb") as out, os.fdopen(questions, "rb") as inbox:
             _send(out, first())
             out.flush()

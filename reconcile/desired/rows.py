@@ -72,9 +72,9 @@ class _User(Protocol):
 
 def user_row(user: _User, index: int) -> UserRow:
     first, last, display = (
-        _clean(user.first_name),
-        _clean(user.last_name),
-        _clean(user.display_name),
+        clean(user.first_name),
+        clean(user.last_name),
+        clean(user.display_name),
     )
     return (
         email_key(user.email),
@@ -105,7 +105,7 @@ def group_row(key: str, group: GroupSchema) -> GroupRow:
     return (
         key,
         group.name.strip(),
-        _clean(group.id),
+        clean(group.id),
         tuple(name.strip() for name in group.renamed_from or ()),
         group.state,
         members,
@@ -123,7 +123,8 @@ def _lower_case(members: list[str]) -> bool:
     return text == text.lower()
 
 
-def _clean(text: str | None) -> str | None:
+def clean(text: str | None) -> str | None:
+    """Trimmed, and None when nothing is left."""
     if text is None:
         return None
     return text.strip() or None

@@ -31,7 +31,7 @@ from reconcile.desired.model import (
     desired_user,
 )
 from reconcile.desired.places import FilePlaces
-from reconcile.desired.rows import GroupRow, UserRow
+from reconcile.desired.rows import GroupRow, UserRow, clean
 from reconcile.identity import email_key
 
 MAX_SUGGESTED = 50  # typo suggestions cost a scan of all users: only for the first few
@@ -89,12 +89,6 @@ class Collected:
 
     def error(self, location: Location | None, message: str) -> None:
         self.diagnostics.append(Diagnostic(location, message))
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return text.strip() or None
 
 
 def build_desired(collected: Collected, users: dict[str, DesiredUser]) -> Desired:
@@ -160,7 +154,7 @@ def _merge_tenant(entries: Iterable[TenantEntry], report: list[Diagnostic]) -> T
     service = settings.get("service")
     sso = settings.get("sso_customer_id")
     return Tenant(
-        sso_customer_id=_clean(sso) if isinstance(sso, str) else None,
+        sso_customer_id=clean(sso) if isinstance(sso, str) else None,
         manage_groups=settings.get("manage_groups", True),
         unmanaged_users=UnmanagedUsers(settings.get("unmanaged_users", "ignore")),
         enabled=settings.get("enabled", True),

@@ -48,6 +48,8 @@ def outcome(
     monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0 if helped else 1 << 62)
     count = threading.active_count if threads_seen else (lambda: 1)
     monkeypatch.setattr(parallel.threading, "active_count", count)
+    # and told it has two CPUs, so that the helper is tested on a machine of one too
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
     try:
         result = load_desired(path, environ={"TEAMVIEWER_SSO_CUSTOMER_ID": "sso"})
     except DesiredStateError as exc:
@@ -239,8 +241,11 @@ def _folder_of_many_files(root: Path, *, problems: bool) -> Path:
                   "    members:", "      - USER0002@example.test",
                   "      - {email: user0003@example.test, expires: 2027-01-01}",
                   "      - gone@example.test"]  # fmt: skip
-        if problems:
+        if problems:  # undeclared; the same user twice
             lines += ["      - nobody@example.test", "      - user0002@example.test"]
+            # both spellings of an e-mail declared twice, in a group with no other problem
+            lines += [f"  twice{part}:", f"    name: Twice {part}", "    members:",
+                      "      - USER0001@example.test", "      - user0001@example.test"]  # fmt: skip
         (root / f"groups-{part}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 

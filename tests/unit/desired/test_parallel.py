@@ -96,3 +96,61 @@ def test_a_helper_reaped_by_the_system_is_no_error() -> None:
             time.sleep(0.2)  # let it exit, unasked, once we close
     finally:
         signal.signal(signal.SIGCHLD, previous)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_no_pipe_to_be_had_leaves_no_pipe_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.pipe
+    calls: list[int] = []
+
+    def second_fails() -> tuple[int, int]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(24, "Too many open files")
+        return real()
+
+    before = _open_fds()
+    monkeypatch.setattr(parallel.os, "pipe", second_fails)
+    with pytest.raises(OSError, match="Too many open files"):
+        Helper(first=lambda: 1, second=lambda q: q)
+    assert _open_fds() == before
+
+
+def test_an_interruption_right_after_the_fork_leaves_no_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_fork, real_fdopen = os.fork, os.fdopen
+    children: list[int] = []
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    def fdopen(fd: int, mode: str) -> Any:
+        if os.getpid() != parent:  # pragma: no cover - the child
+            return real_fdopen(fd, mode)
+        raise KeyboardInterrupt
+
+    parent = os.getpid()
+    monkeypatch.setattr(parallel.os, "fork", fork)
+    monkeypatch.setattr(parallel.os, "fdopen", fdopen)
+    with pytest.raises(KeyboardInterrupt):
+        Helper(first=lambda: 1, second=lambda q: q)
+    (child,) = children
+    with pytest.raises(ChildProcessError):  # stopped and reaped, not a zombie
+        os.waitpid(child, os.WNOHANG)
+
+
+def test_ctrl_c_ends_the_helper_outright() -> None:
+    with Helper(first=lambda: time.sleep(30), second=lambda q: q) as helper:
+        time.sleep(0.1)
+        os.kill(helper._pid, signal.SIGINT)  # as the terminal sends it to both of us
+        started = time.monotonic()
+        assert helper.answer() is None
+        assert time.monotonic() - started < 10  # it did not go on sleeping
