@@ -17,6 +17,7 @@ The merge then only sorts and builds. Whatever the helper fails to answer, we do
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 # The helper's part of the reading: a little under half, as we then merge the users while it
 # resolves most of the members (measured at 100k users, BENCHMARKS.md).
 HELPER_SHARE = 0.45
+# The least time the helper is waited for (see `_patience`).
+PATIENCE_SECONDS = 30.0
 
 
 class LargeFiles:
@@ -43,15 +46,17 @@ class LargeFiles:
         self._entries: dict[int, FileEntries] = {}
         self._theirs: list[int] = []  # the helper's files, their groups still to come
         self._helper: Helper | None = None
-        self._asked = False
+        self._asked: float | None = None  # when step 2's question was sent
         self._keys: list[str] = []
         if len(large) >= 2 and may_fork(sum(len(self._text(i)) for i in large)):
             self._helper, large = self._start_helper(large)
+        started = time.monotonic()
         try:
             for index in large:
                 self._rows[index] = fast_rows(self._text(index))
             if self._helper is not None:
-                self._take_users(self._helper.answer())
+                within = _patience(time.monotonic() - started)
+                self._take_users(self._helper.answer(within=within))
         except BaseException:  # Ctrl-C, or a bug of ours: the loader cannot close us yet
             self.close()
             raise
@@ -103,7 +108,7 @@ class LargeFiles:
                 declared.setdefault(row[0], row[1])
         self._keys = list(declared)
         self._helper.ask(list(declared.values()))
-        self._asked = True
+        self._asked = time.monotonic()
 
     def resolve(self, users: dict[str, DesiredUser]) -> None:
         """Resolve the members of every group of the entries handed out (step 2)."""
@@ -113,7 +118,10 @@ class LargeFiles:
                 entries.resolved[:] = resolve_members(entries.groups, known)
         if not self._theirs:
             return
-        answer = self._helper.answer() if self._helper is not None and self._asked else None
+        answer = None
+        if self._helper is not None and self._asked is not None:
+            within = _patience(time.monotonic() - self._asked)
+            answer = self._helper.answer(within=within)
         if not self._answers_resolution(answer):
             logger.debug("the helper did not resolve its groups: reading them here")
             answer = None  # failed, or not what was asked
@@ -165,6 +173,12 @@ class LargeFiles:
         text = self._texts[index]
         assert text is not None
         return text
+
+
+def _patience(ours: float) -> float:
+    """How long to wait for the helper once we have done our part in `ours` seconds: its
+    part is about as large, so a helper this late is stuck (stopped, say), not slow."""
+    return PATIENCE_SECONDS + 10 * ours
 
 
 def _measure(text: str) -> tuple[int, float]:

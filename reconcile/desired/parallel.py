@@ -26,10 +26,12 @@ import contextlib
 import logging
 import marshal
 import os
+import select
 import signal
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -86,22 +88,34 @@ class Helper:
             self._stop()
             raise
 
-    def answer(self) -> Any:
-        """The next answer (the first, or the second once asked); None if it failed."""
+    def answer(self, *, within: float | None = None) -> Any:
+        """The next answer (the first, or the second once asked); None if it failed or
+        took longer than `within` seconds (a helper that hangs: stopped on close)."""
         if self._failed:
             return None
+        deadline = None if within is None else time.monotonic() + within
         try:
-            head = self._answers.read(_LENGTH.size)
-            (length,) = _LENGTH.unpack(head)
-            data = self._answers.read(length)
-            if len(data) != length:
-                raise EOFError("answer cut short")
-            answer = marshal.loads(data)
+            (length,) = _LENGTH.unpack(self._receive(_LENGTH.size, deadline))
+            answer = marshal.loads(self._receive(length, deadline))
         except (OSError, EOFError, ValueError, TypeError, struct.error) as exc:
-            self._fail(f"no answer ({exc})")
+            self._fail(f"no answer ({exc or type(exc).__name__})")
             return None
         self._answered += 1
         return answer
+
+    def _receive(self, size: int, deadline: float | None) -> bytes:
+        fd = self._answers.fileno()
+        chunks: list[bytes] = []
+        while size:
+            wait = None if deadline is None else max(deadline - time.monotonic(), 0)
+            if not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError("no answer in time")
+            chunk = os.read(fd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError("answer cut short")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
 
     def ask(self, question: Any) -> None:
         if self._failed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -331,3 +332,21 @@ def test_no_process_to_be_had_means_all_of_it_here(
     with caplog.at_level("DEBUG", logger="reconcile.desired"):
         assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
     assert "no helper process (" in caplog.text
+
+
+def _hangs(*args: Any) -> Any:
+    time.sleep(60)
+
+
+def test_a_helper_that_hangs_costs_time_not_the_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _folder_of_many_files(tmp_path, problems=False)
+    exact = outcome(folder, fast=False, monkeypatch=monkeypatch)
+    monkeypatch.setattr(large_files, "_resolve", _hangs)
+    monkeypatch.setattr(large_files, "PATIENCE_SECONDS", 0.5)
+    started = time.monotonic()
+    with caplog.at_level("DEBUG", logger="reconcile.desired"):
+        assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
+    assert time.monotonic() - started < 20
+    assert "no answer in time" in caplog.text

@@ -154,3 +154,13 @@ def test_ctrl_c_ends_the_helper_outright() -> None:
         started = time.monotonic()
         assert helper.answer() is None
         assert time.monotonic() - started < 10  # it did not go on sleeping
+
+
+def test_a_helper_that_hangs_is_given_up_on_in_time() -> None:
+    with Helper(first=lambda: time.sleep(60), second=lambda q: q) as helper:
+        started = time.monotonic()
+        assert helper.answer(within=0.3) is None
+        assert time.monotonic() - started < 5
+        assert helper.answer() is None  # failed once: no more waiting
+    # closing stopped it (the with block did not wait the minute)
+    assert time.monotonic() - started < 10
