@@ -48,8 +48,17 @@ def may_fork(total_chars: int) -> bool:
         sys.platform == "linux"
         and total_chars >= PARALLEL_MIN_CHARS
         and len(os.sched_getaffinity(0)) >= 2
-        and threading.active_count() == 1
+        and thread_count() == 1
     )
+
+
+def thread_count() -> int:
+    """Threads of this process: every one the system runs (those started outside Python
+    too), else the ones Python knows."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 class Helper:

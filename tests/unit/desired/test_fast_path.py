@@ -47,8 +47,8 @@ def outcome(
     """
     monkeypatch.setattr(large_files, "FAST_MIN_CHARS", 0 if fast else 1 << 62)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", 0 if helped else 1 << 62)
-    count = threading.active_count if threads_seen else (lambda: 1)
-    monkeypatch.setattr(parallel.threading, "active_count", count)
+    count = parallel.thread_count if threads_seen else (lambda: 1)
+    monkeypatch.setattr(parallel, "thread_count", count)
     # and told it has two CPUs, so that the helper is tested on a machine of one too
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
     try:

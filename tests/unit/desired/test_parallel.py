@@ -66,12 +66,12 @@ def test_a_helper_still_working_is_stopped_on_close() -> None:
 def test_forking_only_where_safe_and_worth_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel.sys, "platform", "linux")
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
-    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel, "thread_count", lambda: 1)
     assert may_fork(parallel.PARALLEL_MIN_CHARS)
     assert not may_fork(parallel.PARALLEL_MIN_CHARS - 1)  # too little to read
-    monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
+    monkeypatch.setattr(parallel, "thread_count", lambda: 2)
     assert not may_fork(parallel.PARALLEL_MIN_CHARS)  # another thread
-    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel, "thread_count", lambda: 1)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _: {0}, raising=False)
     assert not may_fork(parallel.PARALLEL_MIN_CHARS)  # one CPU
     monkeypatch.setattr(parallel.sys, "platform", "darwin")
@@ -164,3 +164,15 @@ def test_a_helper_that_hangs_is_given_up_on_in_time() -> None:
         assert helper.answer() is None  # failed once: no more waiting
     # closing stopped it (the with block did not wait the minute)
     assert time.monotonic() - started < 10
+
+
+def test_every_thread_is_counted() -> None:
+    before = parallel.thread_count()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parallel.thread_count() == before + 1
+    finally:
+        stop.set()
+        other.join()
