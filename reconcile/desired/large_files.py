@@ -79,6 +79,7 @@ class LargeFiles:
             logger.debug("no helper process (%s): reading every file here", exc)
             return None, large
         self._theirs = helped
+        logger.debug("a helper process reads %d of the %d large files", len(helped), len(large))
         return helper, [large[n] for n in ours]
 
     def offered(self, index: int) -> bool:

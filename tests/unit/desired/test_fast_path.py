@@ -5,6 +5,7 @@ errors at the same FILE:LINE:COLUMN whether its files take the fast path or the 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -268,6 +269,7 @@ def test_a_folder_loads_alike_with_a_helper_process(
     with caplog.at_level("DEBUG", logger="reconcile.desired"):
         assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
     assert _CountingHelper.started == 1
+    assert re.search(r"a helper process reads [1-4] of the 5 large files", caplog.text)
     assert "the helper" not in caplog.text  # it answered both steps: nothing done twice
 
 
