@@ -8,7 +8,7 @@ The strict YAML schema itself lives in `schema.py` (pydantic); this is its outpu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from functools import total_ordering
@@ -183,13 +183,7 @@ def effective_name(first_name: str | None, last_name: str | None, display_name: 
 
 
 # The slots of DesiredUser in field order, set directly: see `desired_user`.
-_USER_SLOTS = tuple(
-    getattr(DesiredUser, name).__set__
-    for name in (
-        "email", "first_name", "last_name", "display_name", "suspended", "password_expired",
-        "language", "expires", "location", "effective_name",
-    )
-)  # fmt: skip
+_USER_SLOTS = tuple(getattr(DesiredUser, f.name).__set__ for f in fields(DesiredUser))
 
 
 def desired_user(

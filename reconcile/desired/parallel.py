@@ -6,7 +6,7 @@ so threads gain nothing. A child forked here starts with every text already in i
 rows.py, lists of numbers), through a pipe, with `marshal`: for such data the cheapest
 serializer, and safe here, as both ends are the same interpreter and the data is our own.
 
-The conversation (loader.py holds its content): the child runs `first()` and sends the
+The conversation (large_files.py holds its content): the child runs `first()` and sends the
 answer; then waits for one question, runs `second(question)` and sends that answer; then
 exits. We may skip the question (closing our end): the child then exits at once.
 

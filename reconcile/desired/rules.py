@@ -272,7 +272,7 @@ def _merge_groups(
     for file in files:
         places = file.places
         for position, row in enumerate(file.groups):
-            key, name, pin, renamed_from, state, written, ordered, expiring, _, as_keys = row
+            key, name, pin, renamed_from, state, written, ordered, expiring, distinct, as_keys = row
             entry = GroupEntry(key, places.group(key), places)
             first = groups.get(key)
             if first is not None:
@@ -284,11 +284,11 @@ def _merge_groups(
                 continue
             resolved = file.resolved[position] if file.resolved else None
             if resolved is None:
-                (resolved,) = resolve_members([row], known)
+                found = list(map(known, ordered))
+                resolved = _resolution(found, distinct)
             if resolved is not None:
                 members = resolved
             else:
-                found = list(map(known, ordered))
                 members = [
                     k if k is not None else keys.setdefault(m, shared(email_key(m)))
                     for k, m in zip(found, ordered, strict=True)
@@ -342,14 +342,15 @@ def resolve_members(groups: Iterable[GroupRow], lookup: Callable[[str], Any]) ->
 
     Pure, and `lookup` may return anything: the merge passes `as_declared(...).get` (the
     user's own key object, see "Shared objects" in plan/planner.py), the helper process of
-    the loader a position in the list of declared e-mails (parallel.py).
+    the loader a position in the list of declared e-mails (large_files.py).
     """
-    resolved: list[Any] = []
-    for row in groups:
-        found = list(map(lookup, row[6])) if row[8] else None
-        # As each declared user has one declared e-mail, distinct e-mails are distinct users.
-        resolved.append(found if found is not None and None not in found else None)
-    return resolved
+    return [_resolution(list(map(lookup, row[6])), row[8]) for row in groups]
+
+
+def _resolution(found: list[Any], distinct: bool) -> list[Any] | None:
+    """`found` (a group's members looked up), if every one was found and none written twice.
+    As each declared user has one declared e-mail, distinct e-mails are distinct users."""
+    return found if distinct and None not in found else None
 
 
 class _SharedKeys:

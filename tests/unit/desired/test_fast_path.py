@@ -8,6 +8,7 @@ import os
 import re
 import threading
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from reconcile.desired import DesiredStateError, fast_reader, large_files, load_desired, parallel
 from reconcile.desired.fast_reader import FAST_MIN_CHARS
+from reconcile.desired.model import DesiredUser, Location, desired_user, effective_name
 from reconcile.desired.yaml_reader import read_yaml
 
 ROOT = Path(__file__).parents[3]
@@ -352,3 +354,28 @@ def test_a_helper_that_hangs_costs_time_not_the_load(
         assert outcome(folder, fast=True, helped=True, monkeypatch=monkeypatch) == exact
     assert time.monotonic() - started < 20
     assert "no answer in time" in caplog.text
+
+
+@given(
+    names=st.tuples(*[st.one_of(st.none(), st.sampled_from(["", " Ann ", "Lee", "A B"]))] * 3),
+    flags=st.tuples(st.booleans(), st.booleans()),
+    language=st.sampled_from([None, "de"]),
+)
+def test_the_loaders_user_is_the_dataclasss_user(
+    names: tuple[str | None, str | None, str | None], flags: tuple[bool, bool],
+    language: str | None,
+) -> None:  # fmt: skip
+    first, last, display = names
+    where = Location("users.yaml", 2, 5)
+    built = DesiredUser(
+        email="ann@example.test", first_name=first, last_name=last, display_name=display,
+        suspended=flags[0], password_expired=flags[1], language=language, location=where,
+    )  # fmt: skip
+    fast = desired_user(
+        "ann@example.test", first, last, display, *flags, language, None, where,
+        effective_name(first, last, display),
+    )  # fmt: skip
+    assert fast == built
+    assert [getattr(fast, f.name) for f in fields(DesiredUser)] == [
+        getattr(built, f.name) for f in fields(DesiredUser)
+    ]
